@@ -1,0 +1,560 @@
+// GuestVM: the real Linux guest in v86, and the channel that drives it.
+//
+// Control goes over the virtio console as frames (protocol.ts) to the guest
+// agent; bulk data goes through v86's 9p share (mounted at /mnt/host in the
+// guest). The serial console (ttyS0) is a root shell for people only: the
+// engine never types into it.
+
+import { V86 } from "v86";
+import { BerthError } from "../core/errors.ts";
+import {
+  type AssetSource,
+  type BootConfig,
+  type GuestManifest,
+  BOOT,
+  gunzip,
+  loadManifest,
+  loadVerified,
+} from "./assets.ts";
+import {
+  type Frame,
+  type SpawnSpec,
+  type StatResult,
+  FileOp,
+  FrameDecoder,
+  Msg,
+  PROTOCOL_VERSION,
+  concat,
+  decodeStat,
+  encodeFrame,
+  encodeSpawn,
+  u32,
+} from "./protocol.ts";
+
+/** Where the 9p share is mounted in the guest. */
+export const HOST_SHARE = "/mnt/host";
+
+export const DEFAULT_ENV = ["PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin", "HOME=/root"];
+
+export interface StartOptions {
+  source: AssetSource;
+  /** "restore" (default) starts from the saved state; "cold" boots the kernel. */
+  mode?: "restore" | "cold";
+  /** How to find v86.wasm: a path (Node) or URL (browser). */
+  wasmPath: string;
+  onProgress?: (p: { phase: string; loaded?: number; total?: number }) => void;
+  /** Bytes the guest writes to its serial console (the VM console). */
+  onSerial?: (bytes: Uint8Array) => void;
+  /** Give up when the agent has not answered after this long. */
+  timeoutMs?: number;
+}
+
+export interface ExitStatus {
+  exitCode: number;
+  /** The signal that ended the process, or 0. */
+  signal: number;
+}
+
+type Listener<T> = (value: T) => void;
+
+/** A process running in the guest. */
+export class GuestProcess {
+  readonly exited: Promise<ExitStatus>;
+  private resolveExit!: (s: ExitStatus) => void;
+  private stdoutListeners: Listener<Uint8Array>[] = [];
+  private stderrListeners: Listener<Uint8Array>[] = [];
+  private early: { stream: "stdout" | "stderr"; data: Uint8Array }[] = [];
+  exitStatus: ExitStatus | null = null;
+
+  constructor(
+    private readonly vm: GuestVM,
+    readonly id: number,
+    public pid: number,
+  ) {
+    this.exited = new Promise((r) => (this.resolveExit = r));
+  }
+
+  /** Receives stdout (with a tty: the terminal's output). Output that came before is replayed. */
+  onStdout(fn: Listener<Uint8Array>): void {
+    this.stdoutListeners.push(fn);
+    this.replay();
+  }
+
+  onStderr(fn: Listener<Uint8Array>): void {
+    this.stderrListeners.push(fn);
+    this.replay();
+  }
+
+  write(data: Uint8Array | string): void {
+    const bytes = typeof data === "string" ? new TextEncoder().encode(data) : data;
+    for (let off = 0; off < bytes.length; off += 16384) {
+      this.vm.send(Msg.STDIN, this.id, bytes.subarray(off, off + 16384));
+    }
+  }
+
+  closeStdin(): void {
+    this.vm.send(Msg.STDIN, this.id);
+  }
+
+  signal(signo: number): void {
+    this.vm.send(Msg.SIGNAL, this.id, u32(signo));
+  }
+
+  resize(rows: number, cols: number): void {
+    const p = new Uint8Array(4);
+    const dv = new DataView(p.buffer);
+    dv.setUint16(0, rows, true);
+    dv.setUint16(2, cols, true);
+    this.vm.send(Msg.RESIZE, this.id, p);
+  }
+
+  /** @internal */
+  deliver(stream: "stdout" | "stderr", data: Uint8Array): void {
+    const listeners = stream === "stdout" ? this.stdoutListeners : this.stderrListeners;
+    if (listeners.length === 0) {
+      this.early.push({ stream, data });
+      return;
+    }
+    for (const fn of listeners) fn(data);
+  }
+
+  /** @internal */
+  finish(status: ExitStatus): void {
+    this.exitStatus = status;
+    this.resolveExit(status);
+  }
+
+  private replay(): void {
+    const keep: typeof this.early = [];
+    for (const e of this.early) {
+      const listeners = e.stream === "stdout" ? this.stdoutListeners : this.stderrListeners;
+      if (listeners.length === 0) keep.push(e);
+      else for (const fn of listeners) fn(e.data);
+    }
+    this.early = keep;
+  }
+}
+
+export interface ExecResult extends ExitStatus {
+  stdout: string;
+  stderr: string;
+}
+
+interface Pending {
+  resolve: (payload: Uint8Array) => void;
+  reject: (err: BerthError) => void;
+}
+
+// The guest posts 16 receive buffers of one page each on the virtio console,
+// and v86 drops input that finds none. We never have more than WINDOW_CHUNKS
+// chunks (each at most CHUNK bytes) unacknowledged by the agent.
+const CHUNK = 4096;
+const WINDOW_CHUNKS = 8;
+
+export class GuestVM {
+  private emulator!: V86;
+  private decoder = new FrameDecoder();
+  private nextId = 1;
+  private procs = new Map<number, GuestProcess>();
+  private spawning = new Map<number, { resolve: (p: GuestProcess) => void; reject: (e: BerthError) => void }>();
+  private pending = new Map<number, Pending>();
+  private outQueue: Uint8Array[] = [];
+  private outQueued = 0;
+  private inflight: number[] = []; // sizes of chunks sent and not yet fully acknowledged
+  private flushScheduled = false;
+  private readyWaiters: (() => void)[] = [];
+  private transferSeq = 0;
+  private stopped = false;
+  private serialListeners: Listener<Uint8Array>[] = [];
+  manifest!: GuestManifest;
+  /** How the last start went, for benchmarks and the status line. */
+  startInfo = { mode: "restore" as "restore" | "cold", ms: 0, stateBytes: 0 };
+
+  private constructor() {}
+
+  static async start(opts: StartOptions): Promise<GuestVM> {
+    const vm = new GuestVM();
+    await vm.boot(opts);
+    return vm;
+  }
+
+  private async boot(opts: StartOptions): Promise<void> {
+    const t0 = performance.now();
+    const progress = opts.onProgress ?? (() => {});
+    progress({ phase: "manifest" });
+    this.manifest = await loadManifest(opts.source);
+    const boot: BootConfig = this.manifest.boot;
+    if (boot.memoryMB !== BOOT.memoryMB || boot.cmdline !== BOOT.cmdline || boot.v86 !== BOOT.v86) {
+      throw new BerthError(
+        "asset",
+        `guest assets were built for another setup (${JSON.stringify(boot)}), this code expects ${JSON.stringify(BOOT)}: run npm run guest:build`,
+        { file: opts.source.describe("manifest.json") },
+      );
+    }
+    const mode = opts.mode ?? "restore";
+    const load = (name: Parameters<typeof loadVerified>[2]) =>
+      loadVerified(opts.source, this.manifest, name, (loaded, total) => progress({ phase: name, loaded, total }));
+    const [bios, vgaBios] = await Promise.all([load("bios.bin"), load("vgabios.bin")]);
+    let state: Uint8Array | undefined;
+    let bzImage: Uint8Array | undefined;
+    let initrd: Uint8Array | undefined;
+    if (mode === "restore") {
+      const gz = await load("state.bin.gz");
+      progress({ phase: "decompress" });
+      state = await gunzip(gz);
+      this.startInfo.stateBytes = gz.length;
+    } else {
+      [bzImage, initrd] = await Promise.all([load("bzImage"), load("initrd.cpio")]);
+    }
+    progress({ phase: mode === "restore" ? "restore" : "boot" });
+
+    const ready = new Promise<void>((resolve) => this.readyWaiters.push(resolve));
+    const options: Record<string, unknown> = {
+      wasm_path: opts.wasmPath,
+      memory_size: boot.memoryMB * 1024 * 1024,
+      vga_memory_size: 2 * 1024 * 1024,
+      bios: { buffer: bios.buffer },
+      vga_bios: { buffer: vgaBios.buffer },
+      cmdline: boot.cmdline,
+      filesystem: {},
+      virtio_console: true,
+      autostart: true,
+      disable_keyboard: true,
+      disable_mouse: true,
+      disable_speaker: true,
+    };
+    if (state) options.initial_state = { buffer: state.buffer };
+    if (bzImage) options.bzimage = { buffer: bzImage.buffer };
+    if (initrd) options.initrd = { buffer: initrd.buffer };
+
+    const emulator = new V86(options as unknown as ConstructorParameters<typeof V86>[0]);
+    this.emulator = emulator;
+    emulator.add_listener("virtio-console0-output-bytes", (bytes: Uint8Array) => this.onBytes(bytes));
+    emulator.add_listener("serial0-output-byte", (byte: number) => {
+      const b = new Uint8Array([byte]);
+      opts.onSerial?.(b);
+      for (const fn of this.serialListeners) fn(b);
+    });
+
+    const timeoutMs = opts.timeoutMs ?? 60_000;
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const timeout = new Promise<never>((_, reject) => {
+      timer = setTimeout(
+        () => reject(new BerthError("unavailable", `the guest agent did not answer within ${timeoutMs} ms of ${mode}`)),
+        timeoutMs,
+      );
+    });
+    try {
+      if (mode === "restore") {
+        // Input sent before the emulator runs again is lost.
+        await Promise.race([new Promise<void>((r) => emulator.add_listener("emulator-started", () => r())), timeout]);
+        await Promise.race([this.ping(), timeout]);
+      } else {
+        await Promise.race([ready, timeout]);
+      }
+    } catch (err) {
+      await this.shutdown();
+      throw err;
+    } finally {
+      clearTimeout(timer);
+    }
+    this.startInfo.mode = mode;
+    this.startInfo.ms = performance.now() - t0;
+    progress({ phase: "ready" });
+  }
+
+  // ---------- channel ----------
+
+  /** @internal Queues a frame to the agent. */
+  send(type: number, id: number, payload?: Uint8Array): void {
+    if (this.stopped) throw new BerthError("unavailable", "the guest is stopped");
+    const frame = encodeFrame(type, id, payload);
+    this.outQueue.push(frame);
+    this.outQueued += frame.length;
+    this.scheduleFlush();
+  }
+
+  private scheduleFlush(): void {
+    if (this.flushScheduled) return;
+    this.flushScheduled = true;
+    queueMicrotask(() => {
+      this.flushScheduled = false;
+      this.flush();
+    });
+  }
+
+  private flush(): void {
+    while (this.outQueued > 0 && this.inflight.length < WINDOW_CHUNKS) {
+      const size = Math.min(CHUNK, this.outQueued);
+      const chunk = new Uint8Array(size);
+      let off = 0;
+      while (off < size) {
+        const head = this.outQueue[0];
+        const take = Math.min(head.length, size - off);
+        chunk.set(head.subarray(0, take), off);
+        off += take;
+        if (take === head.length) this.outQueue.shift();
+        else this.outQueue[0] = head.subarray(take);
+      }
+      this.outQueued -= size;
+      this.inflight.push(size);
+      (this.emulator as unknown as V86WithBus).bus.send("virtio-console0-input-bytes", chunk);
+    }
+  }
+
+  private onAck(bytes: number): void {
+    while (bytes > 0 && this.inflight.length > 0) {
+      if (this.inflight[0] <= bytes) {
+        bytes -= this.inflight.shift()!;
+      } else {
+        this.inflight[0] -= bytes;
+        bytes = 0;
+      }
+    }
+    if (this.outQueued > 0) this.flush();
+  }
+
+  private onBytes(bytes: Uint8Array): void {
+    try {
+      this.decoder.push(bytes, (f) => this.onFrame(f));
+    } catch (err) {
+      console.error(err);
+    }
+  }
+
+  private onFrame(f: Frame): void {
+    switch (f.type) {
+      case Msg.ACK:
+        this.onAck(new DataView(f.payload.buffer, f.payload.byteOffset).getUint32(0, true));
+        return;
+      case Msg.READY: {
+        const version = new DataView(f.payload.buffer, f.payload.byteOffset).getUint32(0, true);
+        if (version !== PROTOCOL_VERSION) console.error(`guest agent speaks protocol ${version}, host ${PROTOCOL_VERSION}`);
+        for (const fn of this.readyWaiters.splice(0)) fn();
+        return;
+      }
+      case Msg.SPAWNED: {
+        const waiter = this.spawning.get(f.id);
+        if (!waiter) return;
+        this.spawning.delete(f.id);
+        const proc = new GuestProcess(this, f.id, new DataView(f.payload.buffer, f.payload.byteOffset).getUint32(0, true));
+        this.procs.set(f.id, proc);
+        waiter.resolve(proc);
+        return;
+      }
+      case Msg.STDOUT:
+      case Msg.STDERR:
+        this.procs.get(f.id)?.deliver(f.type === Msg.STDOUT ? "stdout" : "stderr", f.payload);
+        return;
+      case Msg.EXIT: {
+        const proc = this.procs.get(f.id);
+        if (!proc) return;
+        this.procs.delete(f.id);
+        const dv = new DataView(f.payload.buffer, f.payload.byteOffset);
+        proc.finish({ exitCode: dv.getInt32(0, true), signal: dv.getUint32(4, true) });
+        return;
+      }
+      case Msg.ERROR: {
+        const dv = new DataView(f.payload.buffer, f.payload.byteOffset);
+        const errno = dv.getInt32(0, true);
+        const message = new TextDecoder().decode(f.payload.subarray(4));
+        const err = new BerthError(errno === 2 ? "not-found" : "guest", message, { errno });
+        const spawn = this.spawning.get(f.id);
+        if (spawn) {
+          this.spawning.delete(f.id);
+          spawn.reject(err);
+          return;
+        }
+        const p = this.pending.get(f.id);
+        if (p) {
+          this.pending.delete(f.id);
+          p.reject(err);
+        }
+        return;
+      }
+      case Msg.PONG:
+      case Msg.RESULT: {
+        const p = this.pending.get(f.id);
+        if (p) {
+          this.pending.delete(f.id);
+          p.resolve(f.payload);
+        }
+        return;
+      }
+    }
+  }
+
+  private request(type: number, payload: Uint8Array): Promise<Uint8Array> {
+    const id = this.nextId++;
+    return new Promise((resolve, reject) => {
+      this.pending.set(id, { resolve, reject });
+      this.send(type, id, payload);
+    });
+  }
+
+  // ---------- processes ----------
+
+  /** Starts a process; resolves once it has been exec'd (or rejects with why not). */
+  spawn(spec: SpawnSpec): Promise<GuestProcess> {
+    const id = this.nextId++;
+    const payload = encodeSpawn({ ...spec, env: spec.env ?? DEFAULT_ENV });
+    return new Promise((resolve, reject) => {
+      this.spawning.set(id, { resolve, reject });
+      this.send(Msg.SPAWN, id, payload);
+    });
+  }
+
+  /** Runs a command to its end and collects its output. */
+  async exec(argv: string[], opts: Omit<SpawnSpec, "argv"> & { input?: Uint8Array | string } = {}): Promise<ExecResult> {
+    const { input, ...spec } = opts;
+    const proc = await this.spawn({ ...spec, argv, stdin: input !== undefined || spec.stdin });
+    const out: Uint8Array[] = [];
+    const err: Uint8Array[] = [];
+    proc.onStdout((d) => out.push(d));
+    proc.onStderr((d) => err.push(d));
+    if (input !== undefined) {
+      proc.write(input);
+      proc.closeStdin();
+    }
+    const status = await proc.exited;
+    const dec = new TextDecoder();
+    return { ...status, stdout: dec.decode(concat(out)), stderr: dec.decode(concat(err)) };
+  }
+
+  // ---------- health ----------
+
+  /** Round trip to the agent; resolves with the time it took in ms. */
+  async ping(): Promise<number> {
+    const t0 = performance.now();
+    await this.request(Msg.PING, new Uint8Array([1, 2, 3, 4]));
+    return performance.now() - t0;
+  }
+
+  // ---------- files ----------
+
+  private fileop(op: number, ...parts: Uint8Array[]): Promise<Uint8Array> {
+    return this.request(Msg.FILEOP, concat([new Uint8Array([op]), ...parts]));
+  }
+
+  async mkdir(path: string, opts: { mode?: number; parents?: boolean } = {}): Promise<void> {
+    await this.fileop(FileOp.MKDIR, u32(opts.mode ?? 0o755), new Uint8Array([opts.parents ? 1 : 0]), enc(path));
+  }
+
+  async stat(path: string): Promise<StatResult> {
+    return decodeStat(await this.fileop(FileOp.STAT, enc(path)));
+  }
+
+  async remove(path: string, opts: { recursive?: boolean } = {}): Promise<void> {
+    await this.fileop(FileOp.REMOVE, new Uint8Array([opts.recursive ? 1 : 0]), enc(path));
+  }
+
+  /** Writes a small file through the channel (for configs; use putFile for data). */
+  async writeFile(path: string, data: Uint8Array | string, mode = 0o644): Promise<void> {
+    const bytes = typeof data === "string" ? enc(data) : data;
+    await this.fileop(FileOp.WRITE, u32(mode), enc(path + "\0"), bytes);
+  }
+
+  /** Reads a small file through the channel. */
+  async readFile(path: string): Promise<Uint8Array> {
+    return this.fileop(FileOp.READ, enc(path));
+  }
+
+  /** Puts a file of any size into the guest, through the 9p share. */
+  async putFile(path: string, data: Uint8Array, mode?: number): Promise<void> {
+    const name = `xfer-${++this.transferSeq}`;
+    await this.emulator.create_file(name, data);
+    try {
+      await this.fileop(FileOp.COPY, enc(`${HOST_SHARE}/${name}\0${path}\0`));
+      if (mode !== undefined) await this.exec(["chmod", mode.toString(8), path]);
+    } finally {
+      await this.fileop(FileOp.REMOVE, new Uint8Array([0]), enc(`${HOST_SHARE}/${name}`));
+    }
+  }
+
+  /** Gets a file of any size out of the guest, through the 9p share. */
+  async getFile(path: string): Promise<Uint8Array> {
+    const name = `xfer-${++this.transferSeq}`;
+    await this.fileop(FileOp.COPY, enc(`${path}\0${HOST_SHARE}/${name}\0`));
+    try {
+      return await this.emulator.read_file(name);
+    } finally {
+      await this.fileop(FileOp.REMOVE, new Uint8Array([0]), enc(`${HOST_SHARE}/${name}`));
+    }
+  }
+
+  /** Extracts a tar archive into a directory of the guest (created if missing). */
+  async extractTar(tar: Uint8Array, dir: string): Promise<void> {
+    const name = `xfer-${++this.transferSeq}.tar`;
+    await this.emulator.create_file(name, tar);
+    try {
+      await this.mkdir(dir, { parents: true });
+      const r = await this.exec(["tar", "-x", "-f", `${HOST_SHARE}/${name}`, "-C", dir]);
+      if (r.exitCode !== 0) throw new BerthError("guest", `extract into ${dir}: ${r.stderr.trim() || `tar exited ${r.exitCode}`}`);
+    } finally {
+      await this.fileop(FileOp.REMOVE, new Uint8Array([0]), enc(`${HOST_SHARE}/${name}`));
+    }
+  }
+
+  /** Makes a tar archive of a directory of the guest (paths relative to it). */
+  async createTar(dir: string): Promise<Uint8Array> {
+    const name = `xfer-${++this.transferSeq}.tar`;
+    const r = await this.exec(["tar", "-c", "-f", `${HOST_SHARE}/${name}`, "-C", dir, "."]);
+    try {
+      if (r.exitCode !== 0) throw new BerthError("guest", `archive ${dir}: ${r.stderr.trim() || `tar exited ${r.exitCode}`}`);
+      return await this.emulator.read_file(name);
+    } finally {
+      await this.fileop(FileOp.REMOVE, new Uint8Array([0]), enc(`${HOST_SHARE}/${name}`)).catch(() => {});
+    }
+  }
+
+  // ---------- the VM console ----------
+
+  /** Bytes typed into the VM console (serial ttyS0), by a person. */
+  serialWrite(data: Uint8Array | string): void {
+    const bytes = typeof data === "string" ? enc(data) : data;
+    this.emulator.serial_send_bytes(0, bytes);
+  }
+
+  onSerial(fn: Listener<Uint8Array>): () => void {
+    this.serialListeners.push(fn);
+    return () => {
+      this.serialListeners = this.serialListeners.filter((l) => l !== fn);
+    };
+  }
+
+  // ---------- lifecycle ----------
+
+  async saveState(): Promise<ArrayBuffer> {
+    return this.emulator.save_state();
+  }
+
+  get running(): boolean {
+    return !this.stopped;
+  }
+
+  async shutdown(): Promise<void> {
+    if (this.stopped) return;
+    this.stopped = true;
+    const err = new BerthError("unavailable", "the guest was shut down");
+    for (const p of this.pending.values()) p.reject(err);
+    for (const s of this.spawning.values()) s.reject(err);
+    this.pending.clear();
+    this.spawning.clear();
+    for (const p of this.procs.values()) p.finish({ exitCode: 137, signal: 9 });
+    this.procs.clear();
+    try {
+      await this.emulator?.destroy();
+    } catch {
+      // already gone
+    }
+  }
+}
+
+/** v86 keeps its device bus on the instance; its typings do not list it. */
+interface V86WithBus {
+  bus: { send(name: string, data: unknown): void };
+}
+
+function enc(s: string): Uint8Array {
+  return new TextEncoder().encode(s);
+}

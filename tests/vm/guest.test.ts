@@ -1,0 +1,178 @@
+// The real guest in Node, started from the committed state in public/guest.
+import { createHash, randomBytes } from "node:crypto";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { GuestVM } from "../../src/vm/guest.ts";
+import { startNodeGuest } from "../../src/vm/node.ts";
+
+let vm: GuestVM;
+
+beforeAll(async () => {
+  vm = await startNodeGuest();
+});
+
+afterAll(async () => {
+  await vm?.shutdown();
+});
+
+const text = (chunks: Uint8Array[]) => Buffer.concat(chunks).toString();
+
+describe("processes", () => {
+  it("runs in an i686 guest", async () => {
+    const r = await vm.exec(["uname", "-m"]);
+    expect(r).toMatchObject({ exitCode: 0, stdout: "i686\n", stderr: "" });
+  });
+
+  it("reports the exit code", async () => {
+    const r = await vm.exec(["sh", "-c", "exit 7"]);
+    expect(r.exitCode).toBe(7);
+    expect(r.signal).toBe(0);
+  });
+
+  it("keeps stdout and stderr apart", async () => {
+    const r = await vm.exec(["sh", "-c", "echo to-out; echo to-err >&2; echo more-out"]);
+    expect(r.stdout).toBe("to-out\nmore-out\n");
+    expect(r.stderr).toBe("to-err\n");
+  });
+
+  it("keeps the output of concurrent processes separate", async () => {
+    const script = (tag: string) => `i=0; while [ $i -lt 30 ]; do echo ${tag}$i; i=$((i+1)); usleep 2000; done`;
+    const results = await Promise.all(["a", "b", "c"].map((t) => vm.exec(["sh", "-c", script(t)])));
+    results.forEach((r, k) => {
+      const tag = "abc"[k];
+      expect(r.exitCode).toBe(0);
+      expect(r.stdout).toBe(Array.from({ length: 30 }, (_, i) => `${tag}${i}\n`).join(""));
+    });
+  });
+
+  it("feeds stdin to cat and gets it back", async () => {
+    const input = randomBytes(96 * 1024).toString("base64"); // 128 KiB of text, more than the channel window
+    const r = await vm.exec(["cat"], { input });
+    expect(r.exitCode).toBe(0);
+    expect(r.stdout.length).toBe(input.length);
+    expect(r.stdout === input).toBe(true);
+  });
+
+  it("ends sleep 100 with a signal", async () => {
+    const proc = await vm.spawn({ argv: ["sleep", "100"] });
+    const t0 = Date.now();
+    proc.signal(15);
+    const status = await proc.exited;
+    expect(status).toEqual({ exitCode: 143, signal: 15 });
+    expect(Date.now() - t0).toBeLessThan(50_000);
+  });
+
+  it("gives a tty process a terminal and tells it the new size", async () => {
+    const proc = await vm.spawn({ argv: ["sh"], tty: { rows: 24, cols: 80 } });
+    const out: Uint8Array[] = [];
+    proc.onStdout((d) => out.push(d));
+    const waitFor = async (re: RegExp) => {
+      for (let i = 0; i < 300 && !re.test(text(out)); i++) await new Promise((r) => setTimeout(r, 50));
+      return text(out);
+    };
+    // The markers are quoted so that the terminal's echo of the typed line does not match them.
+    proc.write('tty; stty size; echo first-""done\n');
+    expect(await waitFor(/first-done\r?\n/)).toMatch(/\/dev\/pts\/\d+/);
+    expect(text(out)).toMatch(/24 80/);
+    proc.resize(40, 120);
+    proc.write('stty size; echo second-""done\n');
+    expect(await waitFor(/second-done\r?\n/)).toMatch(/40 120/);
+    proc.write("exit 3\n");
+    expect((await proc.exited).exitCode).toBe(3);
+  });
+
+  it("says clearly when a command does not exist", async () => {
+    await expect(vm.spawn({ argv: ["no-such-command"] })).rejects.toMatchObject({
+      kind: "not-found",
+      message: expect.stringContaining("no-such-command"),
+    });
+  });
+});
+
+describe("containers primitives", () => {
+  it("runs a process in new namespaces on an overlay, and leaves whiteouts in the upper dir", async () => {
+    const base = "/var/lib/berth/test-overlay";
+    const setup = await vm.exec([
+      "sh",
+      "-c",
+      `set -e
+       mkdir -p ${base}/lower1/bin ${base}/lower1/proc ${base}/lower2 ${base}/upper ${base}/work ${base}/merged
+       cp /bin/busybox ${base}/lower1/bin/busybox
+       for a in sh cat ls rm hostname ip echo; do ln -s busybox ${base}/lower1/bin/$a; done
+       echo from-lower1 > ${base}/lower1/a.txt
+       echo from-lower2 > ${base}/lower2/b.txt`,
+    ]);
+    expect(setup).toMatchObject({ exitCode: 0, stderr: "" });
+
+    const r = await vm.exec(["/bin/sh", "-c", "echo pid=$$; hostname; cat /a.txt /b.txt; ip -o link | wc -l; rm /a.txt; ls /"], {
+      namespaces: ["pid", "mount", "uts", "ipc", "net"],
+      hostname: "c1",
+      rootfs: `${base}/merged`,
+      mounts: [
+        {
+          source: "overlay",
+          target: `${base}/merged`,
+          type: "overlay",
+          data: `lowerdir=${base}/lower1:${base}/lower2,upperdir=${base}/upper,workdir=${base}/work`,
+        },
+        { source: "proc", target: "/proc", type: "proc", phase: "rootfs" },
+      ],
+    });
+    expect(r.stderr).toBe("");
+    expect(r.exitCode).toBe(0);
+    const lines = r.stdout.split("\n");
+    expect(lines[0]).toBe("pid=1");
+    expect(lines[1]).toBe("c1");
+    expect(lines[2]).toBe("from-lower1");
+    expect(lines[3]).toBe("from-lower2");
+    expect(lines[4].trim()).toBe("1"); // only lo in the new net namespace
+    expect(r.stdout).not.toMatch(/^a\.txt$/m);
+
+    // The deletion of a lower file is a whiteout (char device 0/0) in upper.
+    const wh = await vm.stat(`${base}/upper/a.txt`);
+    expect(wh.type).toBe("char");
+    const lower = await vm.exec(["cat", `${base}/lower1/a.txt`]);
+    expect(lower.stdout).toBe("from-lower1\n");
+    // The agent's own hostname is untouched.
+    expect((await vm.exec(["hostname"])).stdout).toBe("berth\n");
+  });
+});
+
+describe("files", () => {
+  it("puts a 16 MB random file in and reads the same bytes back", async () => {
+    const data = randomBytes(16 * 1024 * 1024);
+    const sum = createHash("sha256").update(data).digest("hex");
+    await vm.putFile("/var/lib/berth/big.bin", data);
+    const inGuest = await vm.exec(["sha256sum", "/var/lib/berth/big.bin"]);
+    expect(inGuest.stdout.split(" ")[0]).toBe(sum);
+    const back = await vm.getFile("/var/lib/berth/big.bin");
+    expect(createHash("sha256").update(back).digest("hex")).toBe(sum);
+    await vm.remove("/var/lib/berth/big.bin");
+  });
+
+  it("makes directories, stats and removes them", async () => {
+    await vm.mkdir("/var/lib/berth/x/y/z", { parents: true, mode: 0o750 });
+    const st = await vm.stat("/var/lib/berth/x/y/z");
+    expect(st.type).toBe("directory");
+    expect(st.mode & 0o777).toBe(0o750);
+    await vm.writeFile("/var/lib/berth/x/y/z/f.txt", "hello");
+    expect(new TextDecoder().decode(await vm.readFile("/var/lib/berth/x/y/z/f.txt"))).toBe("hello");
+    expect((await vm.stat("/var/lib/berth/x/y/z/f.txt")).size).toBe(5);
+    await expect(vm.remove("/var/lib/berth/x")).rejects.toMatchObject({ kind: "guest" });
+    await vm.remove("/var/lib/berth/x", { recursive: true });
+    await expect(vm.stat("/var/lib/berth/x")).rejects.toMatchObject({ kind: "not-found" });
+  });
+
+  it("extracts a tar archive and makes one of a directory", async () => {
+    await vm.exec(["sh", "-c", "mkdir -p /tmp/src/sub && echo one > /tmp/src/one && echo two > /tmp/src/sub/two"]);
+    const tar = await vm.createTar("/tmp/src");
+    expect(tar.length).toBeGreaterThan(512);
+    await vm.extractTar(tar, "/tmp/dst");
+    const r = await vm.exec(["cat", "/tmp/dst/one", "/tmp/dst/sub/two"]);
+    expect(r.stdout).toBe("one\ntwo\n");
+  });
+
+  it("answers a health check", async () => {
+    const ms = await vm.ping();
+    expect(ms).toBeGreaterThan(0);
+  });
+});

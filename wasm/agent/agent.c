@@ -1,0 +1,803 @@
+/*
+ * berth-agent: the guest side of the channel the engine drives the guest with.
+ *
+ * It reads frames (protocol.h) from the virtio console, spawns processes in
+ * the namespaces, rootfs and cgroup the host asks for, streams their output
+ * back as frames, and does small file work. One process, one poll loop; no
+ * threads. Built static for i686 by wasm/build.sh.
+ */
+#define _GNU_SOURCE
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <grp.h>
+#include <poll.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/mount.h>
+#include <sys/signalfd.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/types.h>
+#include <sys/wait.h>
+#include <termios.h>
+#include <unistd.h>
+
+#include "protocol.h"
+
+#define MAX_PROCS 256
+#define READ_CHUNK 16384
+
+extern char **environ;
+
+/* ---------- the channel ---------- */
+
+static int chan = -1;
+
+static void die(const char *what) {
+  fprintf(stderr, "berth-agent: %s: %s\n", what, strerror(errno));
+  exit(1);
+}
+
+static void write_all(int fd, const void *buf, size_t len) {
+  const uint8_t *p = buf;
+  while (len > 0) {
+    ssize_t n = write(fd, p, len);
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      if (errno == EAGAIN) {
+        struct pollfd pfd = {.fd = fd, .events = POLLOUT};
+        poll(&pfd, 1, -1);
+        continue;
+      }
+      die("write to channel");
+    }
+    p += n;
+    len -= (size_t)n;
+  }
+}
+
+static void put_u16(uint8_t *p, uint16_t v) { p[0] = v; p[1] = v >> 8; }
+static void put_u32(uint8_t *p, uint32_t v) { p[0] = v; p[1] = v >> 8; p[2] = v >> 16; p[3] = v >> 24; }
+static void put_u64(uint8_t *p, uint64_t v) { put_u32(p, (uint32_t)v); put_u32(p + 4, (uint32_t)(v >> 32)); }
+static uint16_t get_u16(const uint8_t *p) { return (uint16_t)(p[0] | p[1] << 8); }
+static uint32_t get_u32(const uint8_t *p) { return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24; }
+
+/* Sends one frame; header and payload go out in one write where they fit. */
+static void send_frame2(uint8_t type, uint32_t id, const void *a, size_t alen, const void *b, size_t blen) {
+  static uint8_t buf[FRAME_HEADER + READ_CHUNK + 64];
+  size_t total = FRAME_HEADER + alen + blen;
+  uint8_t hdr[FRAME_HEADER];
+  put_u32(hdr, (uint32_t)(total - 4));
+  hdr[4] = type;
+  hdr[5] = 0;
+  put_u16(hdr + 6, 0);
+  put_u32(hdr + 8, id);
+  if (total <= sizeof buf) {
+    memcpy(buf, hdr, FRAME_HEADER);
+    if (alen) memcpy(buf + FRAME_HEADER, a, alen);
+    if (blen) memcpy(buf + FRAME_HEADER + alen, b, blen);
+    write_all(chan, buf, total);
+  } else {
+    write_all(chan, hdr, FRAME_HEADER);
+    if (alen) write_all(chan, a, alen);
+    if (blen) write_all(chan, b, blen);
+  }
+}
+
+static void send_frame(uint8_t type, uint32_t id, const void *payload, size_t len) {
+  send_frame2(type, id, payload, len, NULL, 0);
+}
+
+static void send_error(uint32_t id, int err, const char *fmt, ...) {
+  char msg[1024];
+  va_list ap;
+  va_start(ap, fmt);
+  vsnprintf(msg, sizeof msg, fmt, ap);
+  va_end(ap);
+  uint8_t e[4];
+  put_u32(e, (uint32_t)err);
+  send_frame2(MSG_ERROR, id, e, 4, msg, strlen(msg));
+}
+
+/* ---------- processes ---------- */
+
+struct proc {
+  int used;
+  uint32_t id;      /* host's id */
+  pid_t pid;
+  int out_fd;       /* stdout pipe, or the pty master */
+  int err_fd;       /* stderr pipe, -1 with a tty */
+  int in_fd;        /* stdin pipe, or the pty master (dup), -1 when closed */
+  int tty;
+  int exited;
+  int status;
+  uint8_t *pending; /* stdin bytes not yet written */
+  size_t pending_len;
+  int close_in_after_pending;
+};
+
+static struct proc procs[MAX_PROCS];
+
+static struct proc *proc_by_id(uint32_t id) {
+  for (int i = 0; i < MAX_PROCS; i++)
+    if (procs[i].used && procs[i].id == id) return &procs[i];
+  return NULL;
+}
+
+static void set_nonblock(int fd) { fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK); }
+
+/* A spawn request, parsed. Pointers point into the frame buffer. */
+struct spec {
+  char *argv[256];
+  int argc;
+  char *envp[512];
+  int envc;
+  char *cwd, *rootfs, *hostname, *cgroup;
+  uid_t uid;
+  gid_t gid;
+  gid_t groups[64];
+  int ngroups;
+  int tty;
+  uint16_t rows, cols;
+  uint32_t ns;
+  int keep_stdin;
+  struct { int phase; uint32_t flags; char *src, *dst, *type, *data; } mounts[64];
+  int nmounts;
+};
+
+/* Returns NULL on success, or the reason the spec is malformed. */
+static const char *parse_spec(uint8_t *p, size_t len, struct spec *s) {
+  memset(s, 0, sizeof *s);
+  size_t off = 0;
+  while (off + 5 <= len) {
+    uint8_t tag = p[off];
+    uint32_t n = get_u32(p + off + 1);
+    off += 5;
+    if (n > len - off) return "truncated field";
+    uint8_t *v = p + off;
+    /* Fields are strings unless said otherwise; terminate them in place by
+       moving the next tag byte aside is not possible, so copy. */
+    char *str = NULL;
+    if (tag != SP_UID && tag != SP_GID && tag != SP_TTY && tag != SP_NS && tag != SP_GROUPS && tag != SP_MOUNT && tag != SP_STDIN) {
+      str = malloc(n + 1);
+      memcpy(str, v, n);
+      str[n] = 0;
+    }
+    switch (tag) {
+      case SP_ARG: if (s->argc >= 255) return "too many arguments"; s->argv[s->argc++] = str; break;
+      case SP_ENV: if (s->envc >= 511) return "too many environment variables"; s->envp[s->envc++] = str; break;
+      case SP_CWD: s->cwd = str; break;
+      case SP_ROOTFS: s->rootfs = str; break;
+      case SP_HOSTNAME: s->hostname = str; break;
+      case SP_CGROUP: s->cgroup = str; break;
+      case SP_UID: if (n != 4) return "bad uid"; s->uid = get_u32(v); break;
+      case SP_GID: if (n != 4) return "bad gid"; s->gid = get_u32(v); break;
+      case SP_TTY: if (n != 4) return "bad tty"; s->tty = 1; s->rows = get_u16(v); s->cols = get_u16(v + 2); break;
+      case SP_NS: if (n != 4) return "bad namespaces"; s->ns = get_u32(v); break;
+      case SP_STDIN: s->keep_stdin = n > 0 && v[0]; break;
+      case SP_GROUPS:
+        for (uint32_t i = 0; i + 4 <= n && s->ngroups < 64; i += 4) s->groups[s->ngroups++] = get_u32(v + i);
+        break;
+      case SP_MOUNT: {
+        if (n < 5 || s->nmounts >= 64) return "bad mount";
+        char *m = malloc(n - 5 + 1);
+        memcpy(m, v + 5, n - 5);
+        m[n - 5] = 0;
+        char *end = m + (n - 5);
+        int k = s->nmounts++;
+        s->mounts[k].phase = v[0];
+        s->mounts[k].flags = get_u32(v + 1);
+        char *parts[4] = {0};
+        char *q = m;
+        for (int i = 0; i < 4; i++) {
+          if (q > end) return "bad mount";
+          parts[i] = q;
+          q += strlen(q) + 1;
+        }
+        s->mounts[k].src = parts[0];
+        s->mounts[k].dst = parts[1];
+        s->mounts[k].type = parts[2];
+        s->mounts[k].data = parts[3];
+        break;
+      }
+      default: free(str); return "unknown field";
+    }
+    off += n;
+  }
+  if (off != len) return "trailing bytes";
+  if (s->argc == 0) return "no command";
+  return NULL;
+}
+
+/* In the child: report why we could not exec, then exit 127. */
+static void child_fail(int fd, const char *stage, const char *arg) {
+  int err = errno;
+  char msg[900];
+  int n = snprintf(msg + 4, sizeof msg - 4, "%s %s: %s", stage, arg ? arg : "", strerror(err));
+  put_u32((uint8_t *)msg, (uint32_t)err);
+  if (write(fd, msg, 4 + n) < 0) { /* nothing more to do */ }
+  _exit(127);
+}
+
+static int write_file(const char *path, const char *s) {
+  int fd = open(path, O_WRONLY | O_CLOEXEC);
+  if (fd < 0) return -1;
+  ssize_t n = write(fd, s, strlen(s));
+  close(fd);
+  return n < 0 ? -1 : 0;
+}
+
+static void enter_root(int errfd, const char *root) {
+  /* pivot_root needs the new root to be a mount point: bind it onto itself. */
+  if (mount(root, root, NULL, MS_BIND | MS_REC, NULL) < 0) child_fail(errfd, "bind rootfs", root);
+  if (chdir(root) < 0) child_fail(errfd, "chdir", root);
+  if (syscall(SYS_pivot_root, ".", ".") == 0) {
+    if (umount2(".", MNT_DETACH) < 0) child_fail(errfd, "detach old root", root);
+  } else {
+    /* Without a mount namespace of our own, fall back to chroot. */
+    if (chroot(".") < 0) child_fail(errfd, "chroot", root);
+  }
+  if (chdir("/") < 0) child_fail(errfd, "chdir", "/");
+}
+
+static void child_setup(struct spec *s, int errfd, int in_fd, int out_fd, int err_fd, int tty_slave) {
+  setsid();
+  if (s->tty) {
+    if (ioctl(tty_slave, TIOCSCTTY, 0) < 0) child_fail(errfd, "set controlling tty", NULL);
+    dup2(tty_slave, 0);
+    dup2(tty_slave, 1);
+    dup2(tty_slave, 2);
+    if (tty_slave > 2) close(tty_slave);
+  } else {
+    dup2(in_fd, 0);
+    dup2(out_fd, 1);
+    dup2(err_fd, 2);
+  }
+  /* Signals the agent blocks must be normal again in the child. */
+  sigset_t all;
+  sigemptyset(&all);
+  sigprocmask(SIG_SETMASK, &all, NULL);
+  for (int sig = 1; sig < 32; sig++) signal(sig, SIG_DFL);
+
+  if (s->cgroup) {
+    char path[512];
+    snprintf(path, sizeof path, "%s/cgroup.procs", s->cgroup);
+    if (write_file(path, "0") < 0) child_fail(errfd, "join cgroup", s->cgroup);
+  }
+  if ((s->ns & CLONE_NEWUTS) && s->hostname && sethostname(s->hostname, strlen(s->hostname)) < 0)
+    child_fail(errfd, "sethostname", s->hostname);
+  if (s->ns & CLONE_NEWNS) {
+    if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0) child_fail(errfd, "make mounts private", NULL);
+  }
+  if (s->ns & CLONE_NEWNET) {
+    /* Bring up loopback in the new network namespace, as Docker does. */
+    pid_t p = fork();
+    if (p == 0) {
+      execl("/bin/busybox", "ip", "link", "set", "lo", "up", (char *)NULL);
+      _exit(127);
+    }
+    if (p > 0) waitpid(p, NULL, 0);
+  }
+  for (int phase = 0; phase < 2; phase++) {
+    if (phase == 1 && s->rootfs) enter_root(errfd, s->rootfs);
+    for (int i = 0; i < s->nmounts; i++) {
+      if (s->mounts[i].phase != phase) continue;
+      const char *dst = s->mounts[i].dst;
+      mkdir(dst, 0755); /* best effort: a missing mount point is created */
+      const char *data = s->mounts[i].data[0] ? s->mounts[i].data : NULL;
+      const char *src = s->mounts[i].src[0] ? s->mounts[i].src : NULL;
+      const char *type = s->mounts[i].type[0] ? s->mounts[i].type : NULL;
+      uint32_t flags = s->mounts[i].flags;
+      if (mount(src, dst, type, flags & ~MS_RDONLY, data) < 0) child_fail(errfd, "mount", dst);
+      if ((flags & MS_RDONLY) && (flags & MS_BIND) &&
+          mount(NULL, dst, NULL, MS_REMOUNT | MS_BIND | MS_RDONLY, NULL) < 0)
+        child_fail(errfd, "remount read-only", dst);
+      else if ((flags & MS_RDONLY) && !(flags & MS_BIND) &&
+               mount(NULL, dst, NULL, MS_REMOUNT | MS_RDONLY, data) < 0)
+        child_fail(errfd, "remount read-only", dst);
+    }
+  }
+  if (setgroups((size_t)s->ngroups, s->groups) < 0) child_fail(errfd, "setgroups", NULL);
+  if (setgid(s->gid) < 0) child_fail(errfd, "setgid", NULL);
+  if (setuid(s->uid) < 0) child_fail(errfd, "setuid", NULL);
+  if (s->cwd && chdir(s->cwd) < 0) child_fail(errfd, "chdir", s->cwd);
+  s->envp[s->envc] = NULL;
+  environ = s->envp;
+  s->argv[s->argc] = NULL;
+  execvp(s->argv[0], s->argv);
+  child_fail(errfd, "exec", s->argv[0]);
+}
+
+static void do_spawn(uint32_t id, uint8_t *payload, size_t len) {
+  if (proc_by_id(id)) { send_error(id, EEXIST, "process id %u is in use", id); return; }
+  struct proc *pr = NULL;
+  for (int i = 0; i < MAX_PROCS; i++) if (!procs[i].used) { pr = &procs[i]; break; }
+  if (!pr) { send_error(id, EAGAIN, "too many processes"); return; }
+
+  struct spec s;
+  const char *bad = parse_spec(payload, len, &s);
+  if (bad) { send_error(id, EINVAL, "bad spawn request: %s", bad); return; }
+
+  int status_pipe[2];
+  if (pipe2(status_pipe, O_CLOEXEC) < 0) { send_error(id, errno, "pipe: %s", strerror(errno)); return; }
+  int in_pipe[2] = {-1, -1}, out_pipe[2] = {-1, -1}, err_pipe[2] = {-1, -1};
+  int master = -1, slave = -1;
+  if (s.tty) {
+    master = posix_openpt(O_RDWR | O_NOCTTY | O_CLOEXEC);
+    if (master < 0 || grantpt(master) < 0 || unlockpt(master) < 0) { send_error(id, errno, "open pty: %s", strerror(errno)); return; }
+    struct winsize ws = {.ws_row = s.rows ? s.rows : 24, .ws_col = s.cols ? s.cols : 80};
+    ioctl(master, TIOCSWINSZ, &ws);
+    slave = open(ptsname(master), O_RDWR | O_NOCTTY);
+    if (slave < 0) { send_error(id, errno, "open pty slave: %s", strerror(errno)); close(master); return; }
+  } else {
+    if (s.keep_stdin) { if (pipe2(in_pipe, O_CLOEXEC) < 0) goto pipe_fail; }
+    else { in_pipe[0] = open("/dev/null", O_RDONLY | O_CLOEXEC); }
+    if (pipe2(out_pipe, O_CLOEXEC) < 0 || pipe2(err_pipe, O_CLOEXEC) < 0) goto pipe_fail;
+  }
+
+  /* clone with a NULL stack behaves like fork, and puts the child straight
+     into the new namespaces (it is pid 1 of a new pid namespace). */
+  pid_t pid = (pid_t)syscall(SYS_clone, (unsigned long)(s.ns | SIGCHLD), NULL, NULL, NULL, NULL);
+  if (pid < 0) {
+    send_error(id, errno, "clone: %s", strerror(errno));
+    goto cleanup;
+  }
+  if (pid == 0) {
+    close(status_pipe[0]);
+    child_setup(&s, status_pipe[1], in_pipe[0], out_pipe[1], err_pipe[1], slave);
+  }
+  close(status_pipe[1]);
+  status_pipe[1] = -1;
+  /* The child writes why it failed, or nothing: exec closes the pipe. */
+  uint8_t msg[1024];
+  ssize_t n;
+  size_t got = 0;
+  while ((n = read(status_pipe[0], msg + got, sizeof msg - 1 - got)) > 0 || (n < 0 && errno == EINTR)) if (n > 0) got += (size_t)n;
+  close(status_pipe[0]);
+  status_pipe[0] = -1;
+  if (got >= 4) {
+    msg[got] = 0;
+    int status;
+    waitpid(pid, &status, 0);
+    send_error(id, (int)get_u32(msg), "%s", (char *)msg + 4);
+    goto cleanup;
+  }
+
+  memset(pr, 0, sizeof *pr);
+  pr->used = 1;
+  pr->id = id;
+  pr->pid = pid;
+  pr->tty = s.tty;
+  if (s.tty) {
+    close(slave);
+    pr->out_fd = master;
+    pr->in_fd = dup(master);
+    pr->err_fd = -1;
+  } else {
+    close(in_pipe[0]);
+    close(out_pipe[1]);
+    close(err_pipe[1]);
+    pr->in_fd = in_pipe[1];
+    pr->out_fd = out_pipe[0];
+    pr->err_fd = err_pipe[0];
+  }
+  if (pr->in_fd >= 0) set_nonblock(pr->in_fd);
+  set_nonblock(pr->out_fd);
+  if (pr->err_fd >= 0) set_nonblock(pr->err_fd);
+  uint8_t p[4];
+  put_u32(p, (uint32_t)pid);
+  send_frame(MSG_SPAWNED, id, p, 4);
+  for (int i = 0; i < s.argc; i++) free(s.argv[i]);
+  for (int i = 0; i < s.envc; i++) free(s.envp[i]);
+  return;
+
+pipe_fail:
+  send_error(id, errno, "pipe: %s", strerror(errno));
+cleanup:
+  for (int i = 0; i < 2; i++) {
+    if (in_pipe[i] >= 0) close(in_pipe[i]);
+    if (out_pipe[i] >= 0) close(out_pipe[i]);
+    if (err_pipe[i] >= 0) close(err_pipe[i]);
+    if (status_pipe[i] >= 0) close(status_pipe[i]);
+  }
+  if (master >= 0) close(master);
+  if (slave >= 0) close(slave);
+}
+
+/* Reads what a process has written and forwards it. Returns 0 at EOF. */
+static int pump(struct proc *pr, int fd, uint8_t type) {
+  static uint8_t buf[READ_CHUNK];
+  for (;;) {
+    ssize_t n = read(fd, buf, sizeof buf);
+    if (n > 0) { send_frame(type, pr->id, buf, (size_t)n); continue; }
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0 && errno == EAGAIN) return 1;
+    return 0; /* EOF, or EIO from a pty whose other side closed */
+  }
+}
+
+static void close_stdin(struct proc *pr) {
+  if (pr->in_fd >= 0) {
+    if (pr->tty) {
+      /* A tty has no "end of input" but the EOF character. */
+      char eot = 4;
+      if (write(pr->in_fd, &eot, 1) < 0) { /* the process is gone */ }
+    }
+    close(pr->in_fd);
+    pr->in_fd = -1;
+  }
+  free(pr->pending);
+  pr->pending = NULL;
+  pr->pending_len = 0;
+}
+
+static void flush_stdin(struct proc *pr) {
+  while (pr->pending_len > 0 && pr->in_fd >= 0) {
+    ssize_t n = write(pr->in_fd, pr->pending, pr->pending_len);
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      if (errno == EAGAIN) return;
+      close_stdin(pr); /* EPIPE: the reader is gone */
+      return;
+    }
+    memmove(pr->pending, pr->pending + n, pr->pending_len - (size_t)n);
+    pr->pending_len -= (size_t)n;
+  }
+  if (pr->pending_len == 0 && pr->close_in_after_pending) close_stdin(pr);
+}
+
+static void finish(struct proc *pr) {
+  /* Everything the process wrote before it exited is already in its pipes. */
+  if (pr->out_fd >= 0) { pump(pr, pr->out_fd, MSG_STDOUT); close(pr->out_fd); }
+  if (pr->err_fd >= 0) { pump(pr, pr->err_fd, MSG_STDERR); close(pr->err_fd); }
+  close_stdin(pr);
+  uint8_t p[8];
+  int code = 0, sig = 0;
+  if (WIFEXITED(pr->status)) code = WEXITSTATUS(pr->status);
+  else if (WIFSIGNALED(pr->status)) { sig = WTERMSIG(pr->status); code = 128 + sig; }
+  put_u32(p, (uint32_t)code);
+  put_u32(p + 4, (uint32_t)sig);
+  send_frame(MSG_EXIT, pr->id, p, 8);
+  memset(pr, 0, sizeof *pr);
+}
+
+static void reap(void) {
+  for (;;) {
+    int status;
+    pid_t pid = waitpid(-1, &status, WNOHANG);
+    if (pid <= 0) return;
+    for (int i = 0; i < MAX_PROCS; i++) {
+      if (procs[i].used && procs[i].pid == pid) {
+        procs[i].exited = 1;
+        procs[i].status = status;
+        finish(&procs[i]);
+        break;
+      }
+    }
+  }
+}
+
+/* ---------- file operations ---------- */
+
+static int mkdir_p(const char *path, mode_t mode) {
+  char tmp[4096];
+  if (strlen(path) >= sizeof tmp) { errno = ENAMETOOLONG; return -1; }
+  strcpy(tmp, path);
+  for (char *p = tmp + 1; *p; p++) {
+    if (*p == '/') {
+      *p = 0;
+      if (mkdir(tmp, mode) < 0 && errno != EEXIST) return -1;
+      *p = '/';
+    }
+  }
+  if (mkdir(tmp, mode) < 0 && errno != EEXIST) return -1;
+  return 0;
+}
+
+static int remove_tree(const char *path) {
+  struct stat st;
+  if (lstat(path, &st) < 0) return errno == ENOENT ? 0 : -1;
+  if (S_ISDIR(st.st_mode)) {
+    DIR *d = opendir(path);
+    if (!d) return -1;
+    struct dirent *e;
+    while ((e = readdir(d))) {
+      if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, "..")) continue;
+      char child[4096];
+      snprintf(child, sizeof child, "%s/%s", path, e->d_name);
+      if (remove_tree(child) < 0) { closedir(d); return -1; }
+    }
+    closedir(d);
+    return rmdir(path);
+  }
+  return unlink(path);
+}
+
+static int copy_file(const char *src, const char *dst) {
+  int in = open(src, O_RDONLY | O_CLOEXEC);
+  if (in < 0) return -1;
+  struct stat st;
+  fstat(in, &st);
+  int out = open(dst, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, st.st_mode & 07777);
+  if (out < 0) { int e = errno; close(in); errno = e; return -1; }
+  static uint8_t buf[512 * 1024];
+  ssize_t n;
+  int rc = 0;
+  while ((n = read(in, buf, sizeof buf)) != 0) {
+    if (n < 0) { if (errno == EINTR) continue; rc = -1; break; }
+    uint8_t *p = buf;
+    while (n > 0) {
+      ssize_t w = write(out, p, (size_t)n);
+      if (w < 0) { if (errno == EINTR) continue; rc = -1; break; }
+      p += w;
+      n -= w;
+    }
+    if (rc < 0) break;
+  }
+  int e = errno;
+  close(in);
+  if (close(out) < 0 && rc == 0) { rc = -1; e = errno; }
+  errno = e;
+  return rc;
+}
+
+static void do_fileop(uint32_t id, uint8_t *p, size_t len) {
+  if (len < 1) { send_error(id, EINVAL, "empty file operation"); return; }
+  uint8_t op = p[0];
+  p++;
+  len--;
+  /* Every argument string gets a terminating NUL. */
+  char *arg = malloc(len + 1);
+  memcpy(arg, p, len);
+  arg[len] = 0;
+  switch (op) {
+    case FOP_MKDIR: {
+      if (len < 5) break;
+      mode_t mode = get_u32(p);
+      int parents = p[4];
+      const char *path = arg + 5;
+      int rc = parents ? mkdir_p(path, mode) : mkdir(path, mode);
+      if (rc < 0) send_error(id, errno, "mkdir %s: %s", path, strerror(errno));
+      else send_frame(MSG_RESULT, id, NULL, 0);
+      free(arg);
+      return;
+    }
+    case FOP_STAT: {
+      struct stat st;
+      if (lstat(arg, &st) < 0) { send_error(id, errno, "stat %s: %s", arg, strerror(errno)); free(arg); return; }
+      uint8_t r[29];
+      r[0] = S_ISDIR(st.st_mode) ? 'd' : S_ISREG(st.st_mode) ? 'f' : S_ISLNK(st.st_mode) ? 'l' : S_ISCHR(st.st_mode) ? 'c' : S_ISBLK(st.st_mode) ? 'b' : S_ISFIFO(st.st_mode) ? 'p' : 's';
+      put_u32(r + 1, st.st_mode);
+      put_u32(r + 5, st.st_uid);
+      put_u32(r + 9, st.st_gid);
+      put_u64(r + 13, (uint64_t)st.st_size);
+      put_u64(r + 21, (uint64_t)(int64_t)st.st_mtime);
+      char target[4096];
+      ssize_t tl = 0;
+      if (S_ISLNK(st.st_mode)) { tl = readlink(arg, target, sizeof target); if (tl < 0) tl = 0; }
+      send_frame2(MSG_RESULT, id, r, sizeof r, target, (size_t)tl);
+      free(arg);
+      return;
+    }
+    case FOP_REMOVE: {
+      if (len < 1) break;
+      const char *path = arg + 1;
+      int rc;
+      if (p[0]) rc = remove_tree(path);
+      else {
+        rc = unlink(path);
+        if (rc < 0 && (errno == EISDIR || errno == EPERM)) rc = rmdir(path);
+      }
+      if (rc < 0) send_error(id, errno, "remove %s: %s", path, strerror(errno));
+      else send_frame(MSG_RESULT, id, NULL, 0);
+      free(arg);
+      return;
+    }
+    case FOP_COPY: {
+      const char *src = arg;
+      const char *dst = arg + strlen(src) + 1;
+      if (dst > arg + len) break;
+      if (copy_file(src, dst) < 0) send_error(id, errno, "copy %s to %s: %s", src, dst, strerror(errno));
+      else send_frame(MSG_RESULT, id, NULL, 0);
+      free(arg);
+      return;
+    }
+    case FOP_WRITE: {
+      if (len < 5) break;
+      mode_t mode = get_u32(p);
+      const char *path = arg + 4;
+      size_t plen = strlen(path);
+      if (4 + plen + 1 > len) break;
+      const uint8_t *data = p + 4 + plen + 1;
+      size_t dlen = len - 4 - plen - 1;
+      int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode);
+      if (fd < 0) { send_error(id, errno, "open %s: %s", path, strerror(errno)); free(arg); return; }
+      int rc = 0;
+      while (dlen > 0) {
+        ssize_t w = write(fd, data, dlen);
+        if (w < 0) { if (errno == EINTR) continue; rc = -1; break; }
+        data += w;
+        dlen -= (size_t)w;
+      }
+      int e = errno;
+      close(fd);
+      if (rc < 0) send_error(id, e, "write %s: %s", path, strerror(e));
+      else send_frame(MSG_RESULT, id, NULL, 0);
+      free(arg);
+      return;
+    }
+    case FOP_READ: {
+      int fd = open(arg, O_RDONLY | O_CLOEXEC);
+      if (fd < 0) { send_error(id, errno, "open %s: %s", arg, strerror(errno)); free(arg); return; }
+      size_t cap = 65536, used = 0;
+      uint8_t *buf = malloc(cap);
+      for (;;) {
+        if (used == cap) {
+          if (cap >= MAX_FRAME - 64) { errno = EFBIG; used = (size_t)-1; break; }
+          cap *= 2;
+          buf = realloc(buf, cap);
+        }
+        ssize_t n = read(fd, buf + used, cap - used);
+        if (n < 0) { if (errno == EINTR) continue; used = (size_t)-1; break; }
+        if (n == 0) break;
+        used += (size_t)n;
+      }
+      int e = errno;
+      close(fd);
+      if (used == (size_t)-1) send_error(id, e, "read %s: %s", arg, strerror(e));
+      else send_frame(MSG_RESULT, id, buf, used);
+      free(buf);
+      free(arg);
+      return;
+    }
+  }
+  free(arg);
+  send_error(id, EINVAL, "bad file operation %u", op);
+}
+
+/* ---------- frames from the host ---------- */
+
+static void handle(uint8_t type, uint32_t id, uint8_t *p, size_t len) {
+  switch (type) {
+    case MSG_PING: send_frame(MSG_PONG, id, p, len); return;
+    case MSG_SPAWN: do_spawn(id, p, len); return;
+    case MSG_FILEOP: do_fileop(id, p, len); return;
+  }
+  struct proc *pr = proc_by_id(id);
+  if (!pr) return; /* the process is gone: late input or signals are dropped */
+  switch (type) {
+    case MSG_STDIN:
+      if (pr->in_fd < 0) return;
+      if (len == 0) {
+        if (pr->pending_len) pr->close_in_after_pending = 1;
+        else close_stdin(pr);
+        return;
+      }
+      pr->pending = realloc(pr->pending, pr->pending_len + len);
+      memcpy(pr->pending + pr->pending_len, p, len);
+      pr->pending_len += len;
+      flush_stdin(pr);
+      return;
+    case MSG_SIGNAL:
+      if (len >= 4) kill(pr->pid, (int)get_u32(p));
+      return;
+    case MSG_RESIZE:
+      if (len >= 4 && pr->tty) {
+        struct winsize ws = {.ws_row = get_u16(p), .ws_col = get_u16(p + 2)};
+        ioctl(pr->out_fd, TIOCSWINSZ, &ws);
+      }
+      return;
+  }
+}
+
+int main(int argc, char **argv) {
+  const char *dev = argc > 1 ? argv[1] : "/dev/hvc0";
+  chan = open(dev, O_RDWR | O_NOCTTY | O_CLOEXEC);
+  if (chan < 0) die(dev);
+  struct termios t;
+  if (tcgetattr(chan, &t) == 0) {
+    cfmakeraw(&t);
+    t.c_cc[VMIN] = 1;
+    t.c_cc[VTIME] = 0;
+    tcsetattr(chan, TCSANOW, &t);
+  }
+  signal(SIGPIPE, SIG_IGN);
+  sigset_t mask;
+  sigemptyset(&mask);
+  sigaddset(&mask, SIGCHLD);
+  sigprocmask(SIG_BLOCK, &mask, NULL);
+  int sfd = signalfd(-1, &mask, SFD_NONBLOCK | SFD_CLOEXEC);
+  if (sfd < 0) die("signalfd");
+
+  uint8_t ready[4];
+  put_u32(ready, PROTOCOL_VERSION);
+  send_frame(MSG_READY, 0, ready, 4);
+
+  static uint8_t inbuf[MAX_FRAME + FRAME_HEADER];
+  size_t inlen = 0;
+  struct pollfd pfds[2 + MAX_PROCS * 3];
+  struct proc *owner[2 + MAX_PROCS * 3];
+  uint8_t kind[2 + MAX_PROCS * 3];
+
+  for (;;) {
+    int n = 0;
+    pfds[n] = (struct pollfd){.fd = chan, .events = POLLIN};
+    owner[n] = NULL; kind[n] = 0; n++;
+    pfds[n] = (struct pollfd){.fd = sfd, .events = POLLIN};
+    owner[n] = NULL; kind[n] = 1; n++;
+    for (int i = 0; i < MAX_PROCS; i++) {
+      struct proc *pr = &procs[i];
+      if (!pr->used) continue;
+      if (pr->out_fd >= 0) { pfds[n] = (struct pollfd){.fd = pr->out_fd, .events = POLLIN}; owner[n] = pr; kind[n] = 2; n++; }
+      if (pr->err_fd >= 0) { pfds[n] = (struct pollfd){.fd = pr->err_fd, .events = POLLIN}; owner[n] = pr; kind[n] = 3; n++; }
+      if (pr->pending_len && pr->in_fd >= 0) { pfds[n] = (struct pollfd){.fd = pr->in_fd, .events = POLLOUT}; owner[n] = pr; kind[n] = 4; n++; }
+    }
+    if (poll(pfds, (nfds_t)n, -1) < 0) {
+      if (errno == EINTR) continue;
+      die("poll");
+    }
+    for (int i = 0; i < n; i++) {
+      if (!pfds[i].revents) continue;
+      struct proc *pr = owner[i];
+      switch (kind[i]) {
+        case 0: {
+          ssize_t r = read(chan, inbuf + inlen, sizeof inbuf - inlen);
+          if (r < 0) { if (errno == EINTR || errno == EAGAIN) break; die("read channel"); }
+          if (r == 0) break;
+          inlen += (size_t)r;
+          /* Tell the host how much it may send again (it keeps a window). */
+          uint8_t ack[4];
+          put_u32(ack, (uint32_t)r);
+          send_frame(MSG_ACK, 0, ack, 4);
+          size_t off = 0;
+          while (inlen - off >= 4) {
+            uint32_t flen = get_u32(inbuf + off);
+            if (flen < FRAME_HEADER - 4 || flen > MAX_FRAME) {
+              /* Lost sync: drop everything we have and start over. */
+              fprintf(stderr, "berth-agent: bad frame length %u, resyncing\n", flen);
+              off = inlen;
+              break;
+            }
+            if (inlen - off < 4 + flen) break;
+            uint8_t *f = inbuf + off;
+            handle(f[4], get_u32(f + 8), f + FRAME_HEADER, flen + 4 - FRAME_HEADER);
+            off += 4 + flen;
+          }
+          memmove(inbuf, inbuf + off, inlen - off);
+          inlen -= off;
+          break;
+        }
+        case 1: {
+          struct signalfd_siginfo si;
+          while (read(sfd, &si, sizeof si) == sizeof si) { }
+          reap();
+          break;
+        }
+        case 2:
+          if (pr->used && pr->out_fd == pfds[i].fd && !pump(pr, pr->out_fd, MSG_STDOUT)) {
+            /* EOF before exit: keep waiting for the exit status, stop polling. */
+            close(pr->out_fd);
+            if (pr->tty && pr->in_fd >= 0) { close(pr->in_fd); pr->in_fd = -1; }
+            pr->out_fd = -1;
+          }
+          break;
+        case 3:
+          if (pr->used && pr->err_fd == pfds[i].fd && !pump(pr, pr->err_fd, MSG_STDERR)) {
+            close(pr->err_fd);
+            pr->err_fd = -1;
+          }
+          break;
+        case 4:
+          if (pr->used) flush_stdin(pr);
+          break;
+      }
+    }
+  }
+}
