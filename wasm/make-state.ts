@@ -6,7 +6,8 @@
 
 import { readFile, writeFile } from "node:fs/promises";
 import path from "node:path";
-import { BOOT, type GuestManifest, gzip, sha256Hex } from "../src/vm/assets.ts";
+import { gzipSync } from "node:zlib";
+import { BOOT, type GuestManifest, gunzip, sha256Hex } from "../src/vm/assets.ts";
 import { defaultGuestDir, startNodeGuest } from "../src/vm/node.ts";
 
 const dir = defaultGuestDir;
@@ -14,7 +15,12 @@ const packages = JSON.parse(await readFile(process.argv[2], "utf8")) as Record<s
 
 async function describe(name: string) {
   const data = new Uint8Array(await readFile(path.join(dir, name)));
-  return { sha256: await sha256Hex(data), size: data.length };
+  const entry: GuestManifest["files"][string] = { sha256: await sha256Hex(data), size: data.length };
+  if (name.endsWith(".gz")) {
+    const raw = await gunzip(data);
+    entry.decoded = { sha256: await sha256Hex(raw), size: raw.length };
+  }
+  return entry;
 }
 
 async function writeManifest(names: string[]): Promise<void> {
@@ -49,7 +55,7 @@ if (check.stdout.trim() !== "i686") throw new Error(`unexpected uname -m: ${JSON
 await new Promise((r) => setTimeout(r, 1000));
 
 const raw = new Uint8Array(await vm.saveState());
-const gz = await gzip(raw);
+const gz = gzipSync(raw, { level: 9 });
 await writeFile(path.join(dir, "state.bin.gz"), gz);
 console.log(`state: ${raw.length} bytes raw, ${gz.length} bytes gzip`);
 await vm.shutdown();

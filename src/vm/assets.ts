@@ -22,7 +22,12 @@ export const BOOT: BootConfig = {
 
 export interface GuestManifest {
   boot: BootConfig;
-  files: Record<string, { sha256: string; size: number }>;
+  /**
+   * Each file's checksum. For compressed files, `decoded` is the checksum of
+   * the decompressed bytes: a static server may send a .gz file with
+   * Content-Encoding: gzip, and then fetch hands us the decompressed bytes.
+   */
+  files: Record<string, { sha256: string; size: number; decoded?: { sha256: string; size: number } }>;
   packages: Record<string, string>;
   built: string;
 }
@@ -76,6 +81,8 @@ export async function loadVerified(
   const data = await source.load(name, onProgress);
   if (!data) throw new BerthError("asset", `guest asset missing: ${where} (run npm run guest:build)`, { file: where });
   const actual = await sha256Hex(data);
+  const decoded = expected.decoded;
+  if (decoded && data.length === decoded.size && actual === decoded.sha256) return data;
   if (data.length !== expected.size || actual !== expected.sha256) {
     throw new BerthError(
       "asset",
@@ -86,13 +93,13 @@ export async function loadVerified(
   return data;
 }
 
-export async function gunzip(data: Uint8Array): Promise<Uint8Array> {
-  const stream = new Blob([data as Uint8Array<ArrayBuffer>]).stream().pipeThrough(new DecompressionStream("gzip"));
-  return new Uint8Array(await new Response(stream).arrayBuffer());
+/** True when the bytes start with the gzip magic number. */
+export function isGzip(data: Uint8Array): boolean {
+  return data.length > 2 && data[0] === 0x1f && data[1] === 0x8b;
 }
 
-export async function gzip(data: Uint8Array): Promise<Uint8Array> {
-  const stream = new Blob([data as Uint8Array<ArrayBuffer>]).stream().pipeThrough(new CompressionStream("gzip"));
+export async function gunzip(data: Uint8Array): Promise<Uint8Array> {
+  const stream = new Blob([data as Uint8Array<ArrayBuffer>]).stream().pipeThrough(new DecompressionStream("gzip"));
   return new Uint8Array(await new Response(stream).arrayBuffer());
 }
 

@@ -13,6 +13,7 @@ import {
   type GuestManifest,
   BOOT,
   gunzip,
+  isGzip,
   loadManifest,
   loadVerified,
 } from "./assets.ts";
@@ -201,7 +202,8 @@ export class GuestVM {
     if (mode === "restore") {
       const gz = await load("state.bin.gz");
       progress({ phase: "decompress" });
-      state = await gunzip(gz);
+      // The server may already have decoded it (Content-Encoding: gzip).
+      state = isGzip(gz) ? await gunzip(gz) : gz;
       this.startInfo.stateBytes = gz.length;
     } else {
       [bzImage, initrd] = await Promise.all([load("bzImage"), load("initrd.cpio")]);
