@@ -3,10 +3,21 @@
 // containers) lives here too. The page never touches v86 directly.
 import wasmUrl from "v86/build/v86.wasm?url";
 import { UrlAssetSource } from "../vm/assets.ts";
-import { GuestVM, type GuestProcess } from "../vm/guest.ts";
+import { benchGuest } from "../vm/bench.ts";
+import { GuestVM, compileOnce, type GuestProcess } from "../vm/guest.ts";
 import { Comlink, installErrorTransfer } from "./comlink.ts";
 
 installErrorTransfer();
+
+const wasm = compileOnce(async () => {
+  const url = new URL(wasmUrl, self.location.href).href;
+  try {
+    return await WebAssembly.compileStreaming(fetch(url));
+  } catch {
+    // A host that does not send application/wasm: compile from the bytes.
+    return WebAssembly.compile(await (await fetch(url)).arrayBuffer());
+  }
+});
 
 export interface StartProgress {
   phase: string;
@@ -22,7 +33,7 @@ const api = {
     if (vm) return vm.startInfo;
     vm = await GuestVM.start({
       source: new UrlAssetSource(guestBase),
-      wasmPath: new URL(wasmUrl, self.location.href).href,
+      wasm,
       mode,
       onProgress: (p) => onProgress(p),
     });
@@ -61,6 +72,13 @@ const api = {
 
   async ping() {
     return requireVm().ping();
+  },
+
+  /** Guest benchmarks (npm run bench): fresh VMs, separate from the page's own. */
+  async benchmark(guestBase: string) {
+    return benchGuest((mode) =>
+      GuestVM.start({ source: new UrlAssetSource(guestBase), wasm, mode }),
+    );
   },
 
   onSerial(fn: (bytes: Uint8Array) => void) {

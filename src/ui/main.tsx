@@ -1,11 +1,17 @@
 import { StrictMode } from "react";
 import { createRoot } from "react-dom/client";
 import { App } from "./App.tsx";
+import { getEngine } from "./engine.ts";
 import "@xterm/xterm/css/xterm.css";
 import "./styles.css";
 
-createRoot(document.getElementById("root")!).render(
-  <StrictMode>
-    <App />
-  </StrictMode>,
-);
+// `?bench` (npm run bench): no guest for the page, only the benchmark hook.
+if (new URLSearchParams(location.search).has("bench")) {
+  Object.assign(window, { berthBench: () => getEngine().benchmark(new URL("guest/", document.baseURI).href) });
+} else {
+  createRoot(document.getElementById("root")!).render(
+    <StrictMode>
+      <App />
+    </StrictMode>,
+  );
+}

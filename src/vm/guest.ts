@@ -41,8 +41,8 @@ export interface StartOptions {
   source: AssetSource;
   /** "restore" (default) starts from the saved state; "cold" boots the kernel. */
   mode?: "restore" | "cold";
-  /** How to find v86.wasm: a path (Node) or URL (browser). */
-  wasmPath: string;
+  /** v86's WebAssembly module, compiled once and shared by every VM (see compileOnce). */
+  wasm: () => Promise<WebAssembly.Module>;
   onProgress?: (p: { phase: string; loaded?: number; total?: number }) => void;
   /** Bytes the guest writes to its serial console (the VM console). */
   onSerial?: (bytes: Uint8Array) => void;
@@ -169,7 +169,13 @@ export class GuestVM {
   private serialListeners: Listener<Uint8Array>[] = [];
   manifest!: GuestManifest;
   /** How the last start went, for benchmarks and the status line. */
-  startInfo = { mode: "restore" as "restore" | "cold", ms: 0, stateBytes: 0 };
+  startInfo = {
+    mode: "restore" as "restore" | "cold",
+    ms: 0,
+    stateBytes: 0,
+    /** Where the time went: loading and checking assets, then the machine until the agent answered. */
+    phases: {} as Record<string, number>,
+  };
 
   private constructor() {}
 
@@ -195,7 +201,7 @@ export class GuestVM {
     const mode = opts.mode ?? "restore";
     const load = (name: Parameters<typeof loadVerified>[2]) =>
       loadVerified(opts.source, this.manifest, name, (loaded, total) => progress({ phase: name, loaded, total }));
-    const [bios, vgaBios] = await Promise.all([load("bios.bin"), load("vgabios.bin")]);
+    const [bios, vgaBios, wasmModule] = await Promise.all([load("bios.bin"), load("vgabios.bin"), opts.wasm()]);
     let state: Uint8Array | undefined;
     let bzImage: Uint8Array | undefined;
     let initrd: Uint8Array | undefined;
@@ -204,15 +210,17 @@ export class GuestVM {
       progress({ phase: "decompress" });
       // The server may already have decoded it (Content-Encoding: gzip).
       state = isGzip(gz) ? await gunzip(gz) : gz;
-      this.startInfo.stateBytes = gz.length;
+      this.startInfo.stateBytes = this.manifest.files["state.bin.gz"].size;
     } else {
       [bzImage, initrd] = await Promise.all([load("bzImage"), load("initrd.cpio")]);
     }
     progress({ phase: mode === "restore" ? "restore" : "boot" });
+    const tEmu = performance.now();
+    this.startInfo.phases.load = Math.round(tEmu - t0);
 
     const ready = new Promise<void>((resolve) => this.readyWaiters.push(resolve));
     const options: Record<string, unknown> = {
-      wasm_path: opts.wasmPath,
+      wasm_fn: async (env: WebAssembly.Imports) => (await WebAssembly.instantiate(wasmModule, env)).exports,
       memory_size: boot.memoryMB * 1024 * 1024,
       vga_memory_size: 2 * 1024 * 1024,
       bios: { buffer: bios.buffer },
@@ -262,6 +270,7 @@ export class GuestVM {
     }
     this.startInfo.mode = mode;
     this.startInfo.ms = performance.now() - t0;
+    this.startInfo.phases.machine = Math.round(performance.now() - tEmu);
     progress({ phase: "ready" });
   }
 
@@ -555,6 +564,18 @@ export class GuestVM {
 /** v86 keeps its device bus on the instance; its typings do not list it. */
 interface V86WithBus {
   bus: { send(name: string, data: unknown): void };
+}
+
+/** Memoises a module compile: v86.wasm is compiled once per process or worker. */
+export function compileOnce(compile: () => Promise<WebAssembly.Module>): () => Promise<WebAssembly.Module> {
+  let module: Promise<WebAssembly.Module> | null = null;
+  return () => {
+    module ??= compile().catch((err) => {
+      module = null;
+      throw new BerthError("asset", `could not load the emulator (v86.wasm): ${String(err)}`);
+    });
+    return module;
+  };
 }
 
 function enc(s: string): Uint8Array {

@@ -4,7 +4,7 @@ import { createRequire } from "node:module";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import type { AssetSource } from "./assets.ts";
-import { GuestVM, type StartOptions } from "./guest.ts";
+import { GuestVM, compileOnce, type StartOptions } from "./guest.ts";
 
 const require = createRequire(import.meta.url);
 
@@ -14,6 +14,8 @@ export const defaultGuestDir = path.join(repoRoot, "public/guest");
 export function v86WasmPath(): string {
   return require.resolve("v86/build/v86.wasm");
 }
+
+export const nodeWasm = compileOnce(async () => WebAssembly.compile(await readFile(v86WasmPath())));
 
 export class DirAssetSource implements AssetSource {
   constructor(readonly dir: string = defaultGuestDir) {}
@@ -35,5 +37,5 @@ export class DirAssetSource implements AssetSource {
 /** Starts the guest in Node from public/guest (or another directory). */
 export function startNodeGuest(opts: Partial<StartOptions> & { dir?: string } = {}): Promise<GuestVM> {
   const { dir, ...rest } = opts;
-  return GuestVM.start({ source: new DirAssetSource(dir), wasmPath: v86WasmPath(), ...rest });
+  return GuestVM.start({ source: new DirAssetSource(dir), wasm: nodeWasm, ...rest });
 }

@@ -1,0 +1,102 @@
+// npm run bench [-- --json]: guest benchmarks in Node and in Chromium.
+// Prints a table (or one JSON object with --json). Goals are checked here,
+// never by timed assertions in tests.
+import { chromium } from "@playwright/test";
+import { spawn } from "node:child_process";
+import { benchGuest, type GuestBenchResult } from "../src/vm/bench.ts";
+import { startNodeGuest } from "../src/vm/node.ts";
+
+const json = process.argv.includes("--json");
+const log = (msg: string) => {
+  if (!json) console.error(msg);
+};
+
+const goals: Record<string, { op: "<=" | ">="; value: number; where?: string }> = {
+  restore_ms: { op: "<=", value: 1000, where: "chromium" },
+  cold_boot_ms: { op: "<=", value: 3000 },
+  exec_rtt_ms: { op: "<=", value: 50 },
+  put_mb_s: { op: ">=", value: 20 },
+  get_mb_s: { op: ">=", value: 20 },
+  state_bytes: { op: "<=", value: 8 * 1024 * 1024 },
+};
+
+async function benchNode(): Promise<GuestBenchResult> {
+  log("node: measuring…");
+  return benchGuest((mode) => startNodeGuest({ mode }));
+}
+
+async function benchChromium(): Promise<GuestBenchResult> {
+  log("chromium: building the page…");
+  await run("npx", ["vite", "build", "--logLevel", "error"]);
+  const port = 4199;
+  const server = spawn("npx", ["vite", "preview", "--host", "127.0.0.1", "--port", String(port), "--strictPort"], {
+    stdio: "ignore",
+    detached: true,
+  });
+  try {
+    await waitForHttp(`http://127.0.0.1:${port}/`);
+    const browser = await chromium.launch({
+      executablePath: process.env.CHROMIUM_PATH ?? "/usr/bin/chromium",
+      args: ["--no-sandbox", "--headless", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--disable-sync"],
+    });
+    try {
+      const page = await browser.newPage();
+      await page.goto(`http://127.0.0.1:${port}/?bench`);
+      log("chromium: measuring…");
+      await page.waitForFunction(() => "berthBench" in window);
+      return (await page.evaluate(() => (window as unknown as { berthBench: () => Promise<GuestBenchResult> }).berthBench())) as GuestBenchResult;
+    } finally {
+      await browser.close();
+    }
+  } finally {
+    try {
+      process.kill(-server.pid!);
+    } catch {
+      // already gone
+    }
+  }
+}
+
+function run(cmd: string, args: string[]): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const p = spawn(cmd, args, { stdio: ["ignore", "ignore", "inherit"] });
+    p.on("exit", (code) => (code === 0 ? resolve() : reject(new Error(`${cmd} ${args.join(" ")} exited ${code}`))));
+  });
+}
+
+async function waitForHttp(url: string): Promise<void> {
+  for (let i = 0; i < 100; i++) {
+    try {
+      if ((await fetch(url)).ok) return;
+    } catch {
+      // not up yet
+    }
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  throw new Error(`${url} did not come up`);
+}
+
+const results = { node: await benchNode(), chromium: await benchChromium() };
+
+if (json) {
+  console.log(JSON.stringify(results));
+} else {
+  const rows = Object.keys(goals).map((metric) => {
+    const g = goals[metric];
+    const cell = (where: "node" | "chromium") => {
+      const v = results[where][metric as keyof GuestBenchResult] as number;
+      const applies = !g.where || g.where === where;
+      const ok = g.op === "<=" ? v <= g.value : v >= g.value;
+      return `${v}${applies ? (ok ? " ✓" : " ✗") : ""}`;
+    };
+    return [metric, cell("node"), cell("chromium"), `${g.op} ${g.value}${g.where ? ` (${g.where})` : ""}`];
+  });
+  const header = ["metric", "node", "chromium", "goal"];
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
+  const line = (r: string[]) => "| " + r.map((c, i) => c.padEnd(widths[i])).join(" | ") + " |";
+  console.log(line(header));
+  console.log("|" + widths.map((w) => "-".repeat(w + 2)).join("|") + "|");
+  for (const r of rows) console.log(line(r));
+  console.log(`restore phases (ms): node ${JSON.stringify(results.node.restore_phases)}, chromium ${JSON.stringify(results.chromium.restore_phases)}`);
+}
+process.exit(0);
