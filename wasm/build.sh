@@ -125,3 +125,7 @@ say "booting the guest to save its state"
 (cd "$out" && sha256sum bzImage initrd.cpio bios.bin vgabios.bin state.bin.gz > SHA256SUMS)
 say "done:"
 ls -l "$out"
+
+# --- 7. Bundled base image ------------------------------------------------------
+say "writing the bundled busybox image to public/images/busybox"
+(cd "$root" && node --import tsx wasm/make-busybox-image.ts --busybox "$busybox")
