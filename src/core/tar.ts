@@ -91,33 +91,38 @@ export function normalizeTarPath(path: string): string {
   return out.join("/");
 }
 
-/** Compares two normalised paths component by component, so a directory's subtree follows it directly. */
+/**
+ * Compares two normalised paths component by component, so a directory's
+ * subtree follows it directly; components compare by code point (UTF-8 byte
+ * order). Equivalent to comparing code points with "/" below everything else.
+ */
 export function compareTarPaths(a: string, b: string): number {
-  const pa = a === "" ? [] : a.split("/");
-  const pb = b === "" ? [] : b.split("/");
-  const n = Math.min(pa.length, pb.length);
-  for (let i = 0; i < n; i++) {
-    const x = pa[i]!;
-    const y = pb[i]!;
-    if (x !== y) return compareBytes(x, y);
+  let i = 0;
+  let j = 0;
+  while (i < a.length && j < b.length) {
+    const x = a.codePointAt(i)!;
+    const y = b.codePointAt(j)!;
+    if (x !== y) {
+      if (x === 0x2f) return -1;
+      if (y === 0x2f) return 1;
+      return x - y;
+    }
+    i += x > 0xffff ? 2 : 1;
+    j += y > 0xffff ? 2 : 1;
   }
-  return pa.length - pb.length;
+  return a.length - i - (b.length - j);
 }
 
-/** Orders strings by their UTF-8 bytes (code point order), as Go and GNU tar's sort do. */
+/** Orders strings by code point (UTF-8 byte order); plain `<` compares UTF-16 units. */
 function compareBytes(a: string, b: string): number {
-  // Comparing by code point equals comparing UTF-8 bytes; plain `<` compares UTF-16 units.
-  const ia = a[Symbol.iterator]();
-  const ib = b[Symbol.iterator]();
-  for (;;) {
-    const x = ia.next();
-    const y = ib.next();
-    if (x.done) return y.done ? 0 : -1;
-    if (y.done) return 1;
-    const cx = x.value.codePointAt(0)!;
-    const cy = y.value.codePointAt(0)!;
-    if (cx !== cy) return cx - cy;
+  let i = 0;
+  while (i < a.length && i < b.length) {
+    const x = a.codePointAt(i)!;
+    const y = b.codePointAt(i)!;
+    if (x !== y) return x - y;
+    i += x > 0xffff ? 2 : 1;
   }
+  return a.length - b.length;
 }
 
 // ---------------------------------------------------------------------------

@@ -377,6 +377,8 @@ export class ImageStore {
           return { image: this.toResolved(group, target ? await this.load(target) : undefined), byName: name };
         }
       }
+      const target = await this.refs.getRef(name);
+      if (target !== undefined) await this.load(target); // throws why the name leads to no image
       if (ref.digest !== undefined) {
         // A pulled image is found by its manifest digest even without a digest ref.
         for (const group of groups.values()) {

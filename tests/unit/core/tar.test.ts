@@ -375,3 +375,23 @@ describe.skipIf(!hasBusybox)("busybox tar interop", () => {
     expect(readFileSync(join(out, long), "utf8")).toBe("long\n");
   });
 });
+
+describe("compareTarPaths", () => {
+  it("agrees with a component-wise comparison, including astral characters", () => {
+    const reference = (a: string, b: string): number => {
+      const pa = a.split("/");
+      const pb = b.split("/");
+      for (let i = 0; i < Math.min(pa.length, pb.length); i++) {
+        const x = [...pa[i]!].map((c) => c.codePointAt(0)!);
+        const y = [...pb[i]!].map((c) => c.codePointAt(0)!);
+        for (let k = 0; k < Math.min(x.length, y.length); k++) if (x[k] !== y[k]) return x[k]! - y[k]!;
+        if (x.length !== y.length) return x.length - y.length;
+      }
+      return pa.length - pb.length;
+    };
+    const parts = ["a", "a-b", "a.b", "b", "ab", "\u{1F600}", "\uFFFD", "Z", "é"];
+    const paths: string[] = [];
+    for (const x of parts) for (const y of ["", ...parts]) paths.push(y === "" ? x : `${x}/${y}`);
+    for (const a of paths) for (const b of paths) expect(Math.sign(compareTarPaths(a, b))).toBe(Math.sign(reference(a, b)));
+  });
+});

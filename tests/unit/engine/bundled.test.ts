@@ -106,7 +106,7 @@ describe("bundled images", () => {
       requested.push(url.pathname);
       const prefix = "/app/images/";
       const bytes = url.pathname.startsWith(prefix) ? await directoryReader()(url.pathname.slice(prefix.length)) : null;
-      return bytes === null ? new Response("not found", { status: 404 }) : new Response(bytes);
+      return bytes === null ? new Response("not found", { status: 404 }) : new Response(bytes as Uint8Array<ArrayBuffer>);
     }) as typeof fetch;
     const storage = createMemoryStorage();
     const images = new ImageStore(storage.content, storage.refs);

@@ -158,6 +158,21 @@ describe("ImageStore.resolve", () => {
     expect(await images.find("foo")).toBeUndefined();
   });
 
+  it("follows a name that points at an index to the linux/386 manifest, and says when there is none", async () => {
+    const { storage, images, busybox } = await setup();
+    const index = (platforms: string[]) =>
+      canonicalJsonBytes(
+        ociIndex(platforms.map((arch) => ({ ...busybox.manifestDescriptor, platform: { architecture: arch, os: "linux" } }))),
+        Shapes.index,
+      );
+    const multi = await putBlob(storage.content, index(["amd64", "386"]));
+    await storage.refs.setRef("docker.io/library/multi:latest", { mediaType: MediaType.OciIndex, ...multi });
+    expect((await images.resolve("multi")).id).toBe(busybox.id);
+    const other = await putBlob(storage.content, index(["arm64"]));
+    await storage.refs.setRef("docker.io/library/armonly:latest", { mediaType: MediaType.OciIndex, ...other });
+    expect((await rejection(images.resolve("armonly"))).message).toBe("no matching manifest for linux/386 in the manifest list entries");
+  });
+
   it("refuses an ambiguous ID prefix", async () => {
     const { images, base } = await setup();
     // 17 images: two of them must share their first hex digit.
