@@ -23,6 +23,8 @@ import {
   type StatResult,
   FileOp,
   FrameDecoder,
+  MountFlag,
+  type MountFlagName,
   Msg,
   PROTOCOL_VERSION,
   concat,
@@ -468,6 +470,34 @@ export class GuestVM {
   /** Reads a small file through the channel. */
   async readFile(path: string): Promise<Uint8Array> {
     return this.fileop(FileOp.READ, enc(path));
+  }
+
+  /** Mounts a filesystem in the agent's own mount namespace (e.g. an overlay the host then reads). */
+  async mount(m: { source: string; target: string; type?: string; data?: string; flags?: MountFlagName[] }): Promise<void> {
+    let flags = 0;
+    for (const f of m.flags ?? []) flags |= MountFlag[f];
+    await this.fileop(FileOp.MOUNT, u32(flags), enc(`${m.source}\0${m.target}\0${m.type ?? ""}\0${m.data ?? ""}\0`));
+  }
+
+  /** Unmounts; `detach` is MNT_DETACH (lazy). */
+  async umount(path: string, opts: { detach?: boolean } = {}): Promise<void> {
+    await this.fileop(FileOp.UMOUNT, u32(opts.detach ? 2 : 0), enc(path));
+  }
+
+  /** Makes an overlayfs whiteout (a char device 0/0) at path. */
+  async whiteout(path: string): Promise<void> {
+    await this.fileop(FileOp.WHITEOUT, enc(path));
+  }
+
+  /** Marks a directory opaque for overlayfs (trusted.overlay.opaque=y). */
+  async markOpaque(path: string): Promise<void> {
+    await this.fileop(FileOp.OPAQUE, enc(path));
+  }
+
+  /** Directories under dir (relative paths) that overlayfs marked opaque. */
+  async listOpaque(dir: string): Promise<string[]> {
+    const raw = new TextDecoder().decode(await this.fileop(FileOp.LIST_OPAQUE, enc(dir)));
+    return raw.split("\0").filter(Boolean);
   }
 
   /** Puts a file of any size into the guest, through the 9p share. */

@@ -42,6 +42,7 @@ const Sp = {
   CGROUP: 11,
   GROUPS: 12,
   STDIN: 13,
+  ROOTFS_RO: 14,
 } as const;
 
 export const FileOp = {
@@ -51,6 +52,11 @@ export const FileOp = {
   COPY: 4,
   WRITE: 5,
   READ: 6,
+  MOUNT: 7,
+  UMOUNT: 8,
+  WHITEOUT: 9,
+  OPAQUE: 10,
+  LIST_OPAQUE: 11,
 } as const;
 
 export const CloneFlag = {
@@ -100,6 +106,8 @@ export interface SpawnSpec {
   namespaces?: Namespace[];
   /** Directory to pivot_root into (chroot without a mount namespace). */
   rootfs?: string;
+  /** Mount the rootfs read-only (docker run --read-only). */
+  rootfsReadOnly?: boolean;
   hostname?: string;
   /** A cgroup directory under /sys/fs/cgroup to run in. */
   cgroup?: string;
@@ -168,6 +176,7 @@ export function encodeSpawn(spec: SpawnSpec): Uint8Array {
     parts.push(field(Sp.NS, u32(flags)));
   }
   if (spec.rootfs) parts.push(field(Sp.ROOTFS, enc.encode(spec.rootfs)));
+  if (spec.rootfsReadOnly) parts.push(field(Sp.ROOTFS_RO, new Uint8Array([1])));
   if (spec.hostname) parts.push(field(Sp.HOSTNAME, enc.encode(spec.hostname)));
   if (spec.cgroup) parts.push(field(Sp.CGROUP, enc.encode(spec.cgroup)));
   for (const m of spec.mounts ?? []) {

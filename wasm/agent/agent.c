@@ -21,6 +21,8 @@
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/mount.h>
+#include <sys/sysmacros.h>
+#include <sys/xattr.h>
 #include <sys/signalfd.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
@@ -148,6 +150,7 @@ struct spec {
   uint16_t rows, cols;
   uint32_t ns;
   int keep_stdin;
+  int rootfs_ro;
   struct { int phase; uint32_t flags; char *src, *dst, *type, *data; } mounts[64];
   int nmounts;
 };
@@ -165,7 +168,7 @@ static const char *parse_spec(uint8_t *p, size_t len, struct spec *s) {
     /* Fields are strings unless said otherwise; terminate them in place by
        moving the next tag byte aside is not possible, so copy. */
     char *str = NULL;
-    if (tag != SP_UID && tag != SP_GID && tag != SP_TTY && tag != SP_NS && tag != SP_GROUPS && tag != SP_MOUNT && tag != SP_STDIN) {
+    if (tag != SP_UID && tag != SP_GID && tag != SP_TTY && tag != SP_NS && tag != SP_GROUPS && tag != SP_MOUNT && tag != SP_STDIN && tag != SP_ROOTFS_RO) {
       str = malloc(n + 1);
       memcpy(str, v, n);
       str[n] = 0;
@@ -182,6 +185,7 @@ static const char *parse_spec(uint8_t *p, size_t len, struct spec *s) {
       case SP_TTY: if (n != 4) return "bad tty"; s->tty = 1; s->rows = get_u16(v); s->cols = get_u16(v + 2); break;
       case SP_NS: if (n != 4) return "bad namespaces"; s->ns = get_u32(v); break;
       case SP_STDIN: s->keep_stdin = n > 0 && v[0]; break;
+      case SP_ROOTFS_RO: s->rootfs_ro = n > 0 && v[0]; break;
       case SP_GROUPS:
         for (uint32_t i = 0; i + 4 <= n && s->ngroups < 64; i += 4) s->groups[s->ngroups++] = get_u32(v + i);
         break;
@@ -234,9 +238,11 @@ static int write_file(const char *path, const char *s) {
   return n < 0 ? -1 : 0;
 }
 
-static void enter_root(int errfd, const char *root) {
+static void enter_root(int errfd, const char *root, int readonly) {
   /* pivot_root needs the new root to be a mount point: bind it onto itself. */
   if (mount(root, root, NULL, MS_BIND | MS_REC, NULL) < 0) child_fail(errfd, "bind rootfs", root);
+  /* Only this mount becomes read-only: /proc, /dev and volumes under it keep their own flags. */
+  if (readonly && mount(NULL, root, NULL, MS_REMOUNT | MS_BIND | MS_RDONLY, NULL) < 0) child_fail(errfd, "read-only rootfs", root);
   if (chdir(root) < 0) child_fail(errfd, "chdir", root);
   if (syscall(SYS_pivot_root, ".", ".") == 0) {
     if (umount2(".", MNT_DETACH) < 0) child_fail(errfd, "detach old root", root);
@@ -286,11 +292,18 @@ static void child_setup(struct spec *s, int errfd, int in_fd, int out_fd, int er
     if (p > 0) waitpid(p, NULL, 0);
   }
   for (int phase = 0; phase < 2; phase++) {
-    if (phase == 1 && s->rootfs) enter_root(errfd, s->rootfs);
+    if (phase == 1 && s->rootfs) enter_root(errfd, s->rootfs, s->rootfs_ro);
     for (int i = 0; i < s->nmounts; i++) {
       if (s->mounts[i].phase != phase) continue;
       const char *dst = s->mounts[i].dst;
-      mkdir(dst, 0755); /* best effort: a missing mount point is created */
+      /* A missing mount point is created: a file for a bind mount of a file. */
+      struct stat sst;
+      if ((s->mounts[i].flags & MS_BIND) && s->mounts[i].src[0] && stat(s->mounts[i].src, &sst) == 0 && !S_ISDIR(sst.st_mode)) {
+        int fd = open(dst, O_WRONLY | O_CREAT | O_CLOEXEC, 0644);
+        if (fd >= 0) close(fd);
+      } else {
+        mkdir(dst, 0755);
+      }
       const char *data = s->mounts[i].data[0] ? s->mounts[i].data : NULL;
       const char *src = s->mounts[i].src[0] ? s->mounts[i].src : NULL;
       const char *type = s->mounts[i].type[0] ? s->mounts[i].type : NULL;
@@ -520,6 +533,39 @@ static int remove_tree(const char *path) {
   return unlink(path);
 }
 
+struct strbuf {
+  char *data;
+  size_t len, cap;
+};
+
+static void sb_add(struct strbuf *b, const char *s, size_t n) {
+  if (b->len + n > b->cap) {
+    b->cap = (b->len + n) * 2 + 256;
+    b->data = realloc(b->data, b->cap);
+  }
+  memcpy(b->data + b->len, s, n);
+  b->len += n;
+}
+
+/* Appends rel\0 for every directory under root/rel marked opaque by overlayfs. */
+static void list_opaque(const char *root, const char *rel, struct strbuf *out) {
+  char path[4096];
+  snprintf(path, sizeof path, "%s%s%s", root, rel[0] ? "/" : "", rel);
+  char v[4];
+  ssize_t n = lgetxattr(path, "trusted.overlay.opaque", v, sizeof v);
+  if (rel[0] && n == 1 && v[0] == 'y') sb_add(out, rel, strlen(rel) + 1);
+  DIR *d = opendir(path);
+  if (!d) return;
+  struct dirent *e;
+  while ((e = readdir(d))) {
+    if (e->d_type != DT_DIR || !strcmp(e->d_name, ".") || !strcmp(e->d_name, "..")) continue;
+    char child[4096];
+    snprintf(child, sizeof child, "%s%s%s", rel, rel[0] ? "/" : "", e->d_name);
+    list_opaque(root, child, out);
+  }
+  closedir(d);
+}
+
 static int copy_file(const char *src, const char *dst) {
   int in = open(src, O_RDONLY | O_CLOEXEC);
   if (in < 0) return -1;
@@ -654,6 +700,54 @@ static void do_fileop(uint32_t id, uint8_t *p, size_t len) {
       if (used == (size_t)-1) send_error(id, e, "read %s: %s", arg, strerror(e));
       else send_frame(MSG_RESULT, id, buf, used);
       free(buf);
+      free(arg);
+      return;
+    }
+    case FOP_MOUNT: {
+      if (len < 5) break;
+      uint32_t flags = get_u32(p);
+      char *parts[4];
+      char *q = arg + 4;
+      char *end = arg + len;
+      int ok = 1;
+      for (int i = 0; i < 4; i++) {
+        if (q >= end) { ok = 0; break; }
+        parts[i] = q;
+        q += strlen(q) + 1;
+      }
+      if (!ok) break;
+      if (mount(parts[0][0] ? parts[0] : NULL, parts[1], parts[2][0] ? parts[2] : NULL, flags, parts[3][0] ? parts[3] : NULL) < 0)
+        send_error(id, errno, "mount %s on %s: %s", parts[2], parts[1], strerror(errno));
+      else send_frame(MSG_RESULT, id, NULL, 0);
+      free(arg);
+      return;
+    }
+    case FOP_UMOUNT: {
+      if (len < 5) break;
+      const char *path = arg + 4;
+      if (umount2(path, (int)get_u32(p)) < 0) send_error(id, errno, "umount %s: %s", path, strerror(errno));
+      else send_frame(MSG_RESULT, id, NULL, 0);
+      free(arg);
+      return;
+    }
+    case FOP_WHITEOUT: {
+      if (mknod(arg, S_IFCHR | 0000, makedev(0, 0)) < 0 && !(errno == EEXIST && unlink(arg) == 0 && mknod(arg, S_IFCHR, makedev(0, 0)) == 0))
+        send_error(id, errno, "whiteout %s: %s", arg, strerror(errno));
+      else send_frame(MSG_RESULT, id, NULL, 0);
+      free(arg);
+      return;
+    }
+    case FOP_OPAQUE: {
+      if (setxattr(arg, "trusted.overlay.opaque", "y", 1, 0) < 0) send_error(id, errno, "mark %s opaque: %s", arg, strerror(errno));
+      else send_frame(MSG_RESULT, id, NULL, 0);
+      free(arg);
+      return;
+    }
+    case FOP_LIST_OPAQUE: {
+      struct strbuf out = {0};
+      list_opaque(arg, "", &out);
+      send_frame(MSG_RESULT, id, out.data, out.len);
+      free(out.data);
       free(arg);
       return;
     }

@@ -53,6 +53,7 @@
 #define SP_CGROUP 11   /* cgroup directory (absolute, under /sys/fs/cgroup) to join */
 #define SP_GROUPS 12   /* u32 array of supplementary groups */
 #define SP_STDIN 13    /* u8 1: keep stdin open as a pipe (otherwise /dev/null) */
+#define SP_ROOTFS_RO 14 /* u8 1: the rootfs is mounted read-only (after the phase-0 mounts) */
 
 /* file operations: u8 op, then arguments */
 #define FOP_MKDIR 1   /* u32 mode, u8 parents, path */
@@ -61,5 +62,10 @@
 #define FOP_COPY 4    /* src\0dst\0: copy one regular file (bulk transfer through the 9p share) */
 #define FOP_WRITE 5   /* u32 mode, path\0, bytes: write a small file */
 #define FOP_READ 6    /* path -> RESULT: the file's bytes (small files only) */
+#define FOP_MOUNT 7   /* u32 flags, source\0target\0fstype\0data\0: mount in the agent's namespace */
+#define FOP_UMOUNT 8  /* u32 flags (umount2), path */
+#define FOP_WHITEOUT 9 /* path: make an overlay whiteout (char device 0/0) */
+#define FOP_OPAQUE 10  /* path: mark a directory opaque for overlayfs */
+#define FOP_LIST_OPAQUE 11 /* dir -> RESULT: NUL-separated paths (relative to dir) of opaque directories */
 
 #endif
