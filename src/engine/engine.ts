@@ -1,0 +1,194 @@
+// The daemon: wires storage, the image store, the builder and the guest, and
+// publishes events. It runs in the page's Web Worker (IndexedDB storage) and
+// in Node (directory or memory storage) for tests and the `berth` command.
+import { Builder, type BuilderGuest, type ResolvedImage as BuilderImage } from "../builder/builder.ts";
+import { BuildCache } from "../builder/cache.ts";
+import type {
+  BuildEvent,
+  BuildOptions,
+  BuildResult,
+  EngineEvent,
+  FileChange,
+  ImageInspect,
+  ImageRemoveResult,
+  ImageSummary,
+  PruneResult,
+} from "../core/engine-api.ts";
+import type { Storage } from "../core/content.ts";
+import { BerthError } from "../core/errors.ts";
+import { gunzip, isGzip } from "../core/compress.ts";
+import { LayeredView, layerChanges } from "../core/layers.ts";
+import { GuestSnapshots } from "../runtime/snapshots.ts";
+import type { GuestVM } from "../vm/guest.ts";
+import { importBundledImages } from "./bundled.ts";
+import { ImageStore, type LayoutReader } from "./images.ts";
+
+export interface EngineDeps {
+  storage: Storage;
+  /** Starts the guest; called once, the first time something needs it. */
+  startGuest: () => Promise<GuestVM>;
+  /** Reads bundled images (public/images/...). */
+  bundled?: LayoutReader;
+}
+
+type Subscriber = { fn: (e: EngineEvent) => void; filters?: Record<string, string[]> };
+
+export class Engine {
+  readonly images: ImageStore;
+  readonly cache: BuildCache;
+  private readonly builder: Builder;
+  private guestPromise: Promise<BuilderGuest> | null = null;
+  private subscribers = new Map<number, Subscriber>();
+  private nextSub = 1;
+  private ready: Promise<void>;
+
+  constructor(private readonly deps: EngineDeps) {
+    const { content, refs } = deps.storage;
+    this.images = new ImageStore(content, refs, {
+      onEvent: (e) => this.publish({ type: "image", action: e.action, id: e.id, attributes: e.name ? { name: e.name } : {} }),
+    });
+    this.cache = new BuildCache(refs, content);
+    this.builder = new Builder({
+      content,
+      cache: this.cache,
+      images: {
+        resolve: async (ref) => toBuilderImage(await this.images.resolve(ref)),
+        writeImage: async ({ config, layers, tags }) => ({ id: (await this.images.writeImage({ config, layers, tags })).id }),
+      },
+      guest: () => this.guest(),
+    });
+    this.ready = deps.bundled ? importBundledImages(this.images, deps.bundled).then(() => {}) : Promise.resolve();
+  }
+
+  /** Resolves once bundled images are imported. */
+  whenReady(): Promise<void> {
+    return this.ready;
+  }
+
+  /** The guest and its snapshots, started on first use. */
+  guest(): Promise<BuilderGuest> {
+    this.guestPromise ??= this.deps.startGuest().then(
+      (vm) => ({ vm, snapshots: new GuestSnapshots(vm, this.deps.storage.content) }),
+      (err) => {
+        this.guestPromise = null;
+        throw err;
+      },
+    );
+    return this.guestPromise;
+  }
+
+  async shutdown(): Promise<void> {
+    if (this.guestPromise) {
+      const g = await this.guestPromise.catch(() => null);
+      await g?.vm.shutdown();
+    }
+  }
+
+  // ---------- events ----------
+
+  publish(e: Omit<EngineEvent, "time" | "timeNano">): void {
+    const ms = Date.now();
+    const event: EngineEvent = { ...e, time: Math.floor(ms / 1000), timeNano: `${BigInt(ms) * 1_000_000n}` };
+    for (const s of this.subscribers.values()) {
+      if (matchesFilters(event, s.filters)) s.fn(event);
+    }
+  }
+
+  async subscribe(fn: (e: EngineEvent) => void, filters?: Record<string, string[]>): Promise<number> {
+    const id = this.nextSub++;
+    this.subscribers.set(id, { fn, filters });
+    return id;
+  }
+
+  async unsubscribe(id: number): Promise<void> {
+    this.subscribers.delete(id);
+  }
+
+  // ---------- images ----------
+
+  async imageList(): Promise<ImageSummary[]> {
+    await this.ready;
+    return (await this.images.list()).map((i) => ({
+      id: i.id,
+      repoTags: i.repoTags,
+      repoDigests: i.repoDigests,
+      created: i.created,
+      size: i.size,
+      containers: i.containers,
+    }));
+  }
+
+  async imageInspect(ref: string): Promise<ImageInspect> {
+    await this.ready;
+    return this.images.inspect(ref);
+  }
+
+  async imageTag(source: string, target: string): Promise<void> {
+    await this.ready;
+    await this.images.tag(source, target);
+  }
+
+  async imageRemove(ref: string, opts: { force?: boolean } = {}): Promise<ImageRemoveResult[]> {
+    await this.ready;
+    return this.images.remove(ref, opts);
+  }
+
+  /** The files one layer of an image adds, changes and deletes (dive's view). */
+  async imageLayerChanges(ref: string, layerIndex: number): Promise<FileChange[]> {
+    await this.ready;
+    const image = await this.images.resolve(ref);
+    const layers = image.manifest.layers;
+    if (layerIndex < 0 || layerIndex >= layers.length) {
+      throw new BerthError("invalid-argument", `image ${ref} has ${layers.length} layers, there is no layer ${layerIndex}`);
+    }
+    const view = new LayeredView();
+    for (let i = 0; i < layerIndex; i++) view.applyLayer(await this.layerTar(layers[i].digest));
+    const tar = await this.layerTar(layers[layerIndex].digest);
+    const changes = layerChanges(view, tar);
+    const after = view.clone();
+    after.applyLayer(tar);
+    return changes.map((c) => {
+      const e = (c.kind === "D" ? view : after).lookup(c.path, { follow: false });
+      return { path: "/" + c.path, kind: c.kind, type: e?.type ?? "file", size: e?.size ?? 0, mode: e?.mode ?? 0 };
+    });
+  }
+
+  private async layerTar(digest: string): Promise<Uint8Array> {
+    const blob = await this.deps.storage.content.get(digest as never);
+    return isGzip(blob) ? gunzip(blob) : blob;
+  }
+
+  async build(opts: BuildOptions, onEvent: (e: BuildEvent) => void): Promise<BuildResult> {
+    await this.ready;
+    const result = await this.builder.build(opts, onEvent);
+    this.publish({ type: "builder", action: "build", id: result.imageId, attributes: { tags: result.tags.join(",") } });
+    return result;
+  }
+
+  async buildCachePrune(): Promise<PruneResult> {
+    return this.cache.prune();
+  }
+}
+
+function toBuilderImage(image: Awaited<ReturnType<ImageStore["resolve"]>>): BuilderImage {
+  const diffIds = image.config.rootfs.diff_ids;
+  return {
+    id: image.id,
+    config: image.config,
+    layers: image.manifest.layers.map((descriptor, i) => ({ descriptor, diffId: diffIds[i] })),
+  };
+}
+
+function matchesFilters(e: EngineEvent, filters?: Record<string, string[]>): boolean {
+  if (!filters) return true;
+  for (const [key, values] of Object.entries(filters)) {
+    if (values.length === 0) continue;
+    const have =
+      key === "type" ? e.type : key === "event" ? e.action : key === "container" || key === "image" || key === "volume" || key === "network"
+        ? (e.type === key ? [e.id, e.attributes.name] : [])
+        : e.attributes[key];
+    const list = Array.isArray(have) ? have : [have];
+    if (!values.some((v) => list.some((h) => h !== undefined && (h === v || h.startsWith(v))))) return false;
+  }
+  return true;
+}

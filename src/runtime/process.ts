@@ -1,0 +1,82 @@
+// Starting a process inside a rootfs, isolated as a container: new pid, mount,
+// uts, ipc and net namespaces, pivot_root into the rootfs, /proc, /sys and a
+// minimal /dev. The rootfs is a directory the agent can see (usually the
+// merged directory of a snapshot).
+import type { GuestProcess, GuestVM } from "../vm/guest.ts";
+import type { MountSpec, Namespace, SpawnSpec } from "../vm/protocol.ts";
+
+/** Device nodes a container gets, bound from the guest's own /dev. */
+const DEVICES = ["null", "zero", "full", "random", "urandom", "tty"];
+
+export interface ContainerProcessOptions {
+  rootfs: string;
+  argv: string[];
+  env: string[];
+  cwd?: string;
+  uid?: number;
+  gid?: number;
+  groups?: number[];
+  hostname?: string;
+  tty?: { rows: number; cols: number };
+  stdin?: boolean;
+  /** A cgroup directory (created by the caller) to run in. */
+  cgroup?: string;
+  /** Extra mounts (volumes, binds, tmpfs); `target` is a path inside the container. */
+  mounts?: { source: string; target: string; type?: string; data?: string; readOnly?: boolean; bind?: boolean }[];
+  /** Share the guest's network namespace instead of a new one (--network host). */
+  hostNetwork?: boolean;
+  readOnlyRootfs?: boolean;
+}
+
+/** The mounts every container gets, as host-side paths under the rootfs. */
+export function systemMounts(rootfs: string): MountSpec[] {
+  const r = rootfs.replace(/\/$/, "");
+  return [
+    { source: "proc", target: `${r}/proc`, type: "proc", flags: ["nosuid", "nodev", "noexec"] },
+    { source: "sysfs", target: `${r}/sys`, type: "sysfs", flags: ["nosuid", "nodev", "noexec", "rdonly"] },
+    { source: "tmpfs", target: `${r}/dev`, type: "tmpfs", data: "mode=755,size=65536k", flags: ["nosuid"] },
+    ...DEVICES.map((d): MountSpec => ({ source: `/dev/${d}`, target: `${r}/dev/${d}`, flags: ["bind"] })),
+    {
+      source: "devpts",
+      target: `${r}/dev/pts`,
+      type: "devpts",
+      data: "newinstance,ptmxmode=0666,mode=0620,gid=5",
+      flags: ["nosuid", "noexec"],
+    },
+    { source: `${r}/dev/pts/ptmx`, target: `${r}/dev/ptmx`, flags: ["bind"] },
+    { source: "shm", target: `${r}/dev/shm`, type: "tmpfs", data: "mode=1777,size=65536k", flags: ["nosuid", "nodev", "noexec"] },
+  ];
+}
+
+export function containerSpawnSpec(opts: ContainerProcessOptions): SpawnSpec {
+  const r = opts.rootfs.replace(/\/$/, "");
+  const namespaces: Namespace[] = ["pid", "mount", "uts", "ipc"];
+  if (!opts.hostNetwork) namespaces.push("net");
+  const mounts: MountSpec[] = [...systemMounts(r)];
+  for (const m of opts.mounts ?? []) {
+    const target = `${r}/${m.target.replace(/^\/+/, "")}`;
+    const flags: MountSpec["flags"] = m.bind ? ["bind", "rec"] : [];
+    if (m.readOnly) flags.push("rdonly");
+    mounts.push({ source: m.source, target, type: m.type, data: m.data, flags });
+  }
+  return {
+    argv: opts.argv,
+    env: opts.env,
+    cwd: opts.cwd || "/",
+    uid: opts.uid ?? 0,
+    gid: opts.gid ?? 0,
+    groups: opts.groups ?? [opts.gid ?? 0],
+    hostname: opts.hostname,
+    tty: opts.tty,
+    stdin: opts.stdin,
+    namespaces,
+    rootfs: r,
+    rootfsReadOnly: opts.readOnlyRootfs,
+    cgroup: opts.cgroup,
+    mounts,
+  };
+}
+
+export function startContainerProcess(vm: GuestVM, opts: ContainerProcessOptions): Promise<GuestProcess> {
+  return vm.spawn(containerSpawnSpec(opts));
+}
