@@ -57,7 +57,6 @@ export const DEFAULT_FILE_MODE = 0o644;
 
 // C0 and C1 controls, DEL, and the bidirectional overrides and isolates that
 // can make a name read as something it is not.
-// eslint-disable-next-line no-control-regex
 const FORBIDDEN_CHARS = /[\u0000-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]/;
 
 /** Why `path` is not a valid workspace path, or null when it is. */

@@ -184,7 +184,6 @@ export function EditorPane(props: EditorPaneProps) {
       return;
     }
     for (const key of [...models.current.keys()]) dispose(key);
-    // eslint-disable-next-line react-hooks/exhaustive-deps
   }, [props.resetKey]);
 
   // Files that no longer exist (deleted, renamed away).
@@ -193,7 +192,6 @@ export function EditorPane(props: EditorPaneProps) {
       const [scope, ...rest] = key.split(":");
       if (scope === props.scope && !props.paths.has(rest.join(":"))) dispose(key);
     }
-    // eslint-disable-next-line react-hooks/exhaustive-deps
   }, [props.paths, props.scope]);
 
   // Open the selected file.

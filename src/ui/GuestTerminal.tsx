@@ -91,7 +91,6 @@ export function GuestTerminal(props: { ref?: Ref<TerminalHandle>; theme: Theme; 
       term.dispose();
       termRef.current = null;
     };
-    // eslint-disable-next-line react-hooks/exhaustive-deps
   }, []);
 
   useEffect(() => {
@@ -100,7 +99,6 @@ export function GuestTerminal(props: { ref?: Ref<TerminalHandle>; theme: Theme; 
 
   useEffect(() => {
     runPending();
-    // eslint-disable-next-line react-hooks/exhaustive-deps
   }, [props.run]);
 
   return <div className="guest-terminal" ref={host} data-testid="terminal" aria-label="Guest terminal" />;

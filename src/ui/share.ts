@@ -181,7 +181,6 @@ interface WireShare {
 function problemWithCommand(cmd: unknown): string | null {
   if (typeof cmd !== "string") return "a command must be text";
   if (cmd.length > SHARE_MAX_COMMAND_LENGTH) return `a command can be at most ${SHARE_MAX_COMMAND_LENGTH} characters`;
-  // eslint-disable-next-line no-control-regex
   if (/[\u0000-\u0008\u000a-\u001f\u007f]/.test(cmd)) return "a command cannot contain control characters or line breaks";
   return null;
 }
