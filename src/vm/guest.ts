@@ -103,6 +103,11 @@ export class GuestProcess {
     this.vm.send(Msg.SIGNAL, this.id, u32(signo));
   }
 
+  /** Lets a process spawned with `paused` exec. */
+  resume(): void {
+    this.vm.send(Msg.RESUME, this.id);
+  }
+
   resize(rows: number, cols: number): void {
     const p = new Uint8Array(4);
     const dv = new DataView(p.buffer);

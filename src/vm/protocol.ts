@@ -16,6 +16,7 @@ export const Msg = {
   SIGNAL: 0x04,
   RESIZE: 0x05,
   FILEOP: 0x06,
+  RESUME: 0x07,
   // guest -> host
   READY: 0x81,
   PONG: 0x82,
@@ -43,6 +44,8 @@ const Sp = {
   GROUPS: 12,
   STDIN: 13,
   ROOTFS_RO: 14,
+  PAUSED: 15,
+  JOIN: 16,
 } as const;
 
 export const FileOp = {
@@ -109,6 +112,10 @@ export interface SpawnSpec {
   /** Mount the rootfs read-only (docker run --read-only). */
   rootfsReadOnly?: boolean;
   hostname?: string;
+  /** Stop right before exec until GuestProcess.resume() (to set up its network first). */
+  paused?: boolean;
+  /** Join the namespaces of this running process (guest pid), as docker exec does. */
+  join?: number;
   /** A cgroup directory under /sys/fs/cgroup to run in. */
   cgroup?: string;
   mounts?: MountSpec[];
@@ -177,6 +184,8 @@ export function encodeSpawn(spec: SpawnSpec): Uint8Array {
   }
   if (spec.rootfs) parts.push(field(Sp.ROOTFS, enc.encode(spec.rootfs)));
   if (spec.rootfsReadOnly) parts.push(field(Sp.ROOTFS_RO, new Uint8Array([1])));
+  if (spec.paused) parts.push(field(Sp.PAUSED, new Uint8Array([1])));
+  if (spec.join) parts.push(field(Sp.JOIN, u32(spec.join)));
   if (spec.hostname) parts.push(field(Sp.HOSTNAME, enc.encode(spec.hostname)));
   if (spec.cgroup) parts.push(field(Sp.CGROUP, enc.encode(spec.cgroup)));
   for (const m of spec.mounts ?? []) {

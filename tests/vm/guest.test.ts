@@ -137,6 +137,42 @@ describe("containers primitives", () => {
   });
 });
 
+describe("two-phase start and exec into namespaces", () => {
+  it("holds a paused process before exec until resume", async () => {
+    const proc = await vm.spawn({ argv: ["echo", "started"], namespaces: ["net"], paused: true });
+    const out: Uint8Array[] = [];
+    proc.onStdout((d) => out.push(d));
+    // Its network namespace exists already: the host could configure it now.
+    const ns = await vm.exec(["readlink", `/proc/${proc.pid}/ns/net`]);
+    expect(ns.stdout).toMatch(/^net:\[\d+\]/);
+    await new Promise((r) => setTimeout(r, 300));
+    expect(text(out)).toBe("");
+    proc.resume();
+    expect((await proc.exited).exitCode).toBe(0);
+    expect(text(out)).toBe("started\n");
+  });
+
+  it("reports an exec failure after resume on stderr with exit code 127", async () => {
+    const proc = await vm.spawn({ argv: ["no-such-binary"], paused: true });
+    const err: Uint8Array[] = [];
+    proc.onStderr((d) => err.push(d));
+    proc.resume();
+    expect((await proc.exited).exitCode).toBe(127);
+    expect(text(err)).toMatch(/no-such-binary/);
+  });
+
+  it("runs a process inside the namespaces of another (docker exec)", async () => {
+    const box = await vm.spawn({ argv: ["sleep", "30"], namespaces: ["pid", "mount", "uts", "ipc", "net"], hostname: "c2" });
+    const r = await vm.exec(["sh", "-c", "hostname; ip -o link | wc -l"], { join: box.pid });
+    expect(r.stderr).toBe("");
+    expect(r.stdout.split("\n").map((l) => l.trim())).toEqual(["c2", "1", ""]);
+    const code = await vm.exec(["sh", "-c", "exit 5"], { join: box.pid });
+    expect(code.exitCode).toBe(5);
+    box.signal(9);
+    expect((await box.exited).signal).toBe(9);
+  });
+});
+
 describe("files", () => {
   it("puts a 16 MB random file in and reads the same bytes back", async () => {
     const data = randomBytes(16 * 1024 * 1024);

@@ -123,6 +123,8 @@ struct proc {
   uint8_t *pending; /* stdin bytes not yet written */
   size_t pending_len;
   int close_in_after_pending;
+  int gate_fd;      /* SP_PAUSED: writing here lets the child exec */
+  int status_fd;    /* SP_PAUSED: the child's exec failure, if any */
 };
 
 static struct proc procs[MAX_PROCS];
@@ -151,6 +153,8 @@ struct spec {
   uint32_t ns;
   int keep_stdin;
   int rootfs_ro;
+  int paused;
+  pid_t join;
   struct { int phase; uint32_t flags; char *src, *dst, *type, *data; } mounts[64];
   int nmounts;
 };
@@ -168,7 +172,7 @@ static const char *parse_spec(uint8_t *p, size_t len, struct spec *s) {
     /* Fields are strings unless said otherwise; terminate them in place by
        moving the next tag byte aside is not possible, so copy. */
     char *str = NULL;
-    if (tag != SP_UID && tag != SP_GID && tag != SP_TTY && tag != SP_NS && tag != SP_GROUPS && tag != SP_MOUNT && tag != SP_STDIN && tag != SP_ROOTFS_RO) {
+    if (tag != SP_UID && tag != SP_GID && tag != SP_TTY && tag != SP_NS && tag != SP_GROUPS && tag != SP_MOUNT && tag != SP_STDIN && tag != SP_ROOTFS_RO && tag != SP_PAUSED && tag != SP_JOIN) {
       str = malloc(n + 1);
       memcpy(str, v, n);
       str[n] = 0;
@@ -186,6 +190,8 @@ static const char *parse_spec(uint8_t *p, size_t len, struct spec *s) {
       case SP_NS: if (n != 4) return "bad namespaces"; s->ns = get_u32(v); break;
       case SP_STDIN: s->keep_stdin = n > 0 && v[0]; break;
       case SP_ROOTFS_RO: s->rootfs_ro = n > 0 && v[0]; break;
+      case SP_PAUSED: s->paused = n > 0 && v[0]; break;
+      case SP_JOIN: if (n != 4) return "bad join"; s->join = (pid_t)get_u32(v); break;
       case SP_GROUPS:
         for (uint32_t i = 0; i + 4 <= n && s->ngroups < 64; i += 4) s->groups[s->ngroups++] = get_u32(v + i);
         break;
@@ -253,7 +259,56 @@ static void enter_root(int errfd, const char *root, int readonly) {
   if (chdir("/") < 0) child_fail(errfd, "chdir", "/");
 }
 
-static void child_setup(struct spec *s, int errfd, int in_fd, int out_fd, int err_fd, int tty_slave) {
+/* docker exec: enter the namespaces of a running container's init, then fork
+   so that the process is inside its pid namespace; this process stays as a
+   relay that waits for it and exits the same way. */
+static void join_namespaces(int errfd, pid_t target) {
+  static const char *names[] = {"ipc", "uts", "net", "pid", "mnt"};
+  int fds[5];
+  for (int i = 0; i < 5; i++) {
+    char path[64];
+    snprintf(path, sizeof path, "/proc/%d/ns/%s", (int)target, names[i]);
+    fds[i] = open(path, O_RDONLY | O_CLOEXEC);
+    if (fds[i] < 0) child_fail(errfd, "open namespace", path);
+  }
+  for (int i = 0; i < 5; i++) {
+    if (setns(fds[i], 0) < 0) child_fail(errfd, "setns", names[i]);
+    close(fds[i]);
+  }
+  pid_t pid = fork();
+  if (pid < 0) child_fail(errfd, "fork", NULL);
+  if (pid == 0) return;
+  /* The relay: pass on signals (all blocked, taken with sigwaitinfo), then mirror the exit. */
+  close(errfd);
+  /* Everything blocked, SIGCHLD included (its default action would drop it). */
+  sigset_t set;
+  sigfillset(&set);
+  sigprocmask(SIG_SETMASK, &set, NULL);
+  int status;
+  for (;;) {
+    sigset_t wait;
+    sigfillset(&wait);
+    sigdelset(&wait, SIGKILL);
+    sigdelset(&wait, SIGSTOP);
+    siginfo_t si;
+    int sig = sigwaitinfo(&wait, &si);
+    if (sig == SIGCHLD) {
+      if (waitpid(pid, &status, WNOHANG) == pid) break;
+    } else if (sig > 0) {
+      kill(pid, sig);
+    }
+  }
+  if (WIFSIGNALED(status)) {
+    signal(WTERMSIG(status), SIG_DFL);
+    sigset_t none;
+    sigemptyset(&none);
+    sigprocmask(SIG_SETMASK, &none, NULL);
+    kill(getpid(), WTERMSIG(status));
+  }
+  _exit(WIFEXITED(status) ? WEXITSTATUS(status) : 1);
+}
+
+static void child_setup(struct spec *s, int errfd, int gatefd, int in_fd, int out_fd, int err_fd, int tty_slave) {
   setsid();
   if (s->tty) {
     if (ioctl(tty_slave, TIOCSCTTY, 0) < 0) child_fail(errfd, "set controlling tty", NULL);
@@ -271,6 +326,15 @@ static void child_setup(struct spec *s, int errfd, int in_fd, int out_fd, int er
   sigemptyset(&all);
   sigprocmask(SIG_SETMASK, &all, NULL);
   for (int sig = 1; sig < 32; sig++) signal(sig, SIG_DFL);
+
+  if (s->join) {
+    sigset_t block;
+    sigemptyset(&block);
+    sigaddset(&block, SIGCHLD);
+    sigprocmask(SIG_BLOCK, &block, NULL);
+    join_namespaces(errfd, s->join);
+    sigprocmask(SIG_SETMASK, &all, NULL);
+  }
 
   if (s->cgroup) {
     char path[512];
@@ -322,8 +386,17 @@ static void child_setup(struct spec *s, int errfd, int in_fd, int out_fd, int er
   if (setuid(s->uid) < 0) child_fail(errfd, "setuid", NULL);
   if (s->cwd && chdir(s->cwd) < 0) child_fail(errfd, "chdir", s->cwd);
   s->envp[s->envc] = NULL;
-  environ = s->envp;
   s->argv[s->argc] = NULL;
+  if (s->paused) {
+    /* Tell the agent we are ready, then wait for the go (the host sets up
+       the network of the new namespace meanwhile). */
+    char p = 'P';
+    if (write(errfd, &p, 1) != 1) _exit(127);
+    char go;
+    if (read(gatefd, &go, 1) != 1) _exit(127);
+    close(gatefd);
+  }
+  environ = s->envp;
   execvp(s->argv[0], s->argv);
   child_fail(errfd, "exec", s->argv[0]);
 }
@@ -340,6 +413,8 @@ static void do_spawn(uint32_t id, uint8_t *payload, size_t len) {
 
   int status_pipe[2];
   if (pipe2(status_pipe, O_CLOEXEC) < 0) { send_error(id, errno, "pipe: %s", strerror(errno)); return; }
+  int gate_pipe[2] = {-1, -1};
+  if (s.paused && pipe2(gate_pipe, O_CLOEXEC) < 0) { send_error(id, errno, "pipe: %s", strerror(errno)); close(status_pipe[0]); close(status_pipe[1]); return; }
   int in_pipe[2] = {-1, -1}, out_pipe[2] = {-1, -1}, err_pipe[2] = {-1, -1};
   int master = -1, slave = -1;
   if (s.tty) {
@@ -364,18 +439,27 @@ static void do_spawn(uint32_t id, uint8_t *payload, size_t len) {
   }
   if (pid == 0) {
     close(status_pipe[0]);
-    child_setup(&s, status_pipe[1], in_pipe[0], out_pipe[1], err_pipe[1], slave);
+    if (gate_pipe[1] >= 0) close(gate_pipe[1]);
+    child_setup(&s, status_pipe[1], gate_pipe[0], in_pipe[0], out_pipe[1], err_pipe[1], slave);
   }
   close(status_pipe[1]);
   status_pipe[1] = -1;
-  /* The child writes why it failed, or nothing: exec closes the pipe. */
+  if (gate_pipe[0] >= 0) { close(gate_pipe[0]); gate_pipe[0] = -1; }
+  /* The child writes why it failed, or nothing: exec closes the pipe. A
+     paused child writes 'P' once it waits for MSG_RESUME. */
   uint8_t msg[1024];
   ssize_t n;
   size_t got = 0;
-  while ((n = read(status_pipe[0], msg + got, sizeof msg - 1 - got)) > 0 || (n < 0 && errno == EINTR)) if (n > 0) got += (size_t)n;
-  close(status_pipe[0]);
-  status_pipe[0] = -1;
-  if (got >= 4) {
+  while ((n = read(status_pipe[0], msg + got, sizeof msg - 1 - got)) > 0 || (n < 0 && errno == EINTR)) {
+    if (n > 0) got += (size_t)n;
+    if (s.paused && got == 1 && msg[0] == 'P') break;
+  }
+  int paused_ok = s.paused && got == 1 && msg[0] == 'P';
+  if (!paused_ok) {
+    close(status_pipe[0]);
+    status_pipe[0] = -1;
+  }
+  if (!paused_ok && got >= 4) {
     msg[got] = 0;
     int status;
     waitpid(pid, &status, 0);
@@ -388,6 +472,15 @@ static void do_spawn(uint32_t id, uint8_t *payload, size_t len) {
   pr->id = id;
   pr->pid = pid;
   pr->tty = s.tty;
+  pr->gate_fd = -1;
+  pr->status_fd = -1;
+  if (paused_ok) {
+    pr->gate_fd = gate_pipe[1];
+    gate_pipe[1] = -1;
+    pr->status_fd = status_pipe[0];
+    status_pipe[0] = -1;
+    set_nonblock(pr->status_fd);
+  }
   if (s.tty) {
     close(slave);
     pr->out_fd = master;
@@ -419,6 +512,7 @@ cleanup:
     if (out_pipe[i] >= 0) close(out_pipe[i]);
     if (err_pipe[i] >= 0) close(err_pipe[i]);
     if (status_pipe[i] >= 0) close(status_pipe[i]);
+    if (gate_pipe[i] >= 0) close(gate_pipe[i]);
   }
   if (master >= 0) close(master);
   if (slave >= 0) close(slave);
@@ -466,11 +560,24 @@ static void flush_stdin(struct proc *pr) {
   if (pr->pending_len == 0 && pr->close_in_after_pending) close_stdin(pr);
 }
 
+/* A paused child that failed to exec after MSG_RESUME: say why on stderr. */
+static void drain_status(struct proc *pr) {
+  uint8_t msg[1024];
+  ssize_t n = read(pr->status_fd, msg, sizeof msg - 1);
+  if (n >= 4) {
+    char line[1100];
+    int len = snprintf(line, sizeof line, "berth: %.*s\n", (int)(n - 4), (char *)msg + 4);
+    send_frame(MSG_STDERR, pr->id, line, (size_t)len);
+  }
+}
+
 static void finish(struct proc *pr) {
   /* Everything the process wrote before it exited is already in its pipes. */
   if (pr->out_fd >= 0) { pump(pr, pr->out_fd, MSG_STDOUT); close(pr->out_fd); }
   if (pr->err_fd >= 0) { pump(pr, pr->err_fd, MSG_STDERR); close(pr->err_fd); }
   close_stdin(pr);
+  if (pr->status_fd >= 0) { drain_status(pr); close(pr->status_fd); }
+  if (pr->gate_fd >= 0) close(pr->gate_fd);
   uint8_t p[8];
   int code = 0, sig = 0;
   if (WIFEXITED(pr->status)) code = WEXITSTATUS(pr->status);
@@ -781,6 +888,14 @@ static void handle(uint8_t type, uint32_t id, uint8_t *p, size_t len) {
       return;
     case MSG_SIGNAL:
       if (len >= 4) kill(pr->pid, (int)get_u32(p));
+      return;
+    case MSG_RESUME:
+      if (pr->gate_fd >= 0) {
+        char go = 'G';
+        if (write(pr->gate_fd, &go, 1) < 0) { /* the child is gone; EXIT follows */ }
+        close(pr->gate_fd);
+        pr->gate_fd = -1;
+      }
       return;
     case MSG_RESIZE:
       if (len >= 4 && pr->tty) {

@@ -27,6 +27,7 @@
 #define MSG_SIGNAL 0x04    /* payload: u32 signal number */
 #define MSG_RESIZE 0x05    /* payload: u16 rows, u16 cols */
 #define MSG_FILEOP 0x06    /* payload: u8 op, then op arguments (below) */
+#define MSG_RESUME 0x07    /* a process spawned with SP_PAUSED may exec now */
 
 /* guest -> host */
 #define MSG_READY 0x81     /* payload: u32 protocol version; sent at agent start */
@@ -54,6 +55,9 @@
 #define SP_GROUPS 12   /* u32 array of supplementary groups */
 #define SP_STDIN 13    /* u8 1: keep stdin open as a pipe (otherwise /dev/null) */
 #define SP_ROOTFS_RO 14 /* u8 1: the rootfs is mounted read-only (after the phase-0 mounts) */
+#define SP_PAUSED 15   /* u8 1: stop right before exec until MSG_RESUME (SPAWNED comes first);
+                          a later exec failure arrives on stderr, then EXIT 127 */
+#define SP_JOIN 16     /* u32 pid: join that process's ipc, uts, net, pid and mount namespaces (docker exec) */
 
 /* file operations: u8 op, then arguments */
 #define FOP_MKDIR 1   /* u32 mode, u8 parents, path */
