@@ -22,7 +22,7 @@ import {
   forEachName,
   formatFlag,
   intFlag,
-  interrupted,
+  onInterrupt,
   stringFlag,
   usage,
 } from "./shared.ts";
@@ -142,16 +142,18 @@ async function logsCommand(ctx: CommandContext): Promise<number> {
     if (c.stream === "stderr") ctx.err(data);
     else ctx.out(data);
   };
-  const stop = interrupted(ctx);
+  // Ctrl-C: stop printing at once (the engine may still send what it had).
+  let onStop!: () => void;
+  const interruptedP = new Promise<"interrupted">((resolve) => (onStop = () => resolve("interrupted")));
+  const dispose = onInterrupt(ctx, () => {
+    stopped = true;
+    onStop();
+  });
   try {
-    const result = await Promise.race([ctx.engine.containerLogs(ctx.args[0]!, opts, write).then(() => "done" as const), stop.promise]);
-    if (result === "interrupted") {
-      stopped = true;
-      return 130;
-    }
-    return 0;
+    const result = await Promise.race([ctx.engine.containerLogs(ctx.args[0]!, opts, write).then(() => "done" as const), interruptedP]);
+    return result === "interrupted" ? 130 : 0;
   } finally {
-    stop.dispose();
+    dispose();
   }
 }
 

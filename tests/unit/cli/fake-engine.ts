@@ -31,6 +31,7 @@ import type {
   VolumeInfo,
 } from "../../../src/core/engine-api.ts";
 import { BerthError } from "../../../src/core/errors.ts";
+import { humanDuration } from "../../../src/cli/format/units.ts";
 import { readTar, writeTar, type TarEntry } from "../../../src/cli/tar.ts";
 
 export const T0 = Date.parse("2026-11-28T00:00:00.000Z");
@@ -543,10 +544,7 @@ export class FakeEngine implements EngineApi {
   }
 
   private status(c: FakeContainer): string {
-    const ago = (t: number) => {
-      const s = Math.max(0, Math.floor((this.now() - t) / 1000));
-      return s < 1 ? "Less than a second" : s < 60 ? `${s} seconds` : `${Math.floor(s / 60)} minutes`;
-    };
+    const ago = (t: number) => humanDuration(Math.max(0, this.now() - t));
     switch (c.state) {
       case "running":
         return `Up ${ago(c.startedAt)}`;
@@ -565,7 +563,10 @@ export class FakeEngine implements EngineApi {
       name: c.name,
       image: c.imageRef,
       imageId: c.image.id,
-      command: this.command(c).join(" "),
+      // dockerd quotes arguments with spaces: sh -c 'echo hi; exit 3'
+      command: this.command(c)
+        .map((a) => (/\s/.test(a) ? `'${a}'` : a))
+        .join(" "),
       created: new Date(c.created).toISOString(),
       state: c.state,
       status: this.status(c),

@@ -26,6 +26,7 @@ export interface HarnessOptions {
   cwd?: string;
   signal?: AbortSignal;
   onInterrupt?: CliIO["onInterrupt"];
+  onResize?: CliIO["onResize"];
   loadContext?: CliIO["loadContext"];
 }
 
@@ -51,6 +52,7 @@ export function makeIO(opts: HarnessOptions = {}, fs = new MemFs(opts.files)) {
     ...fs.io(),
     ...(opts.signal ? { signal: opts.signal } : {}),
     ...(opts.onInterrupt ? { onInterrupt: opts.onInterrupt } : {}),
+    ...(opts.onResize ? { onResize: opts.onResize } : {}),
     ...(opts.loadContext ? { loadContext: opts.loadContext } : {}),
   };
   if (opts.input !== null) {
