@@ -3,7 +3,7 @@
 
 import type { ContainerSummary, LogChunk, LogOptions } from "../../core/engine-api.ts";
 import type { CommandContext, CommandDef } from "../command.ts";
-import { CliError } from "../errors.ts";
+import { CliError, ExitStatus } from "../errors.ts";
 import { containerInspectJson } from "../format/inspect.ts";
 import { renderList, type ListFormat } from "../format/list.ts";
 import { displayPorts, formatPort } from "../format/ports.ts";
@@ -188,10 +188,26 @@ async function portCommand(ctx: CommandContext): Promise<number> {
 }
 
 async function waitCommand(ctx: CommandContext): Promise<number> {
-  return forEachName(ctx, ctx.args, async (name) => {
-    const { exitCode } = await ctx.engine.containerWait(name);
-    return String(exitCode);
+  let interruptedNow = false;
+  let onStop!: () => void;
+  const stop = new Promise<null>((resolve) => (onStop = () => resolve(null)));
+  const dispose = onInterrupt(ctx, () => {
+    interruptedNow = true;
+    onStop();
   });
+  try {
+    const status = await forEachName(ctx, ctx.args, async (name) => {
+      const result = interruptedNow ? null : await Promise.race([ctx.engine.containerWait(name), stop]);
+      if (result === null) throw new ExitStatus(130);
+      return String(result.exitCode);
+    });
+    return status;
+  } catch (err) {
+    if (err instanceof ExitStatus) return err.status;
+    throw err;
+  } finally {
+    dispose();
+  }
 }
 
 async function pruneCommand(ctx: CommandContext): Promise<number> {

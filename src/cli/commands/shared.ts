@@ -70,6 +70,7 @@ export async function forEachName(ctx: CommandContext, names: readonly string[],
       const shown = await fn(name);
       if (opts.echo !== false) ctx.out(`${shown ?? name}\n`);
     } catch (err) {
+      if (err instanceof ExitStatus) throw err;
       failed = true;
       ctx.err(errorText(err) + "\n");
     }

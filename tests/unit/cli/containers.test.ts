@@ -350,6 +350,12 @@ describe("lifecycle commands", () => {
     await new Promise((r) => setTimeout(r, 1));
     await docker(e, ["stop", "new"]);
     expect((await wait).out).toBe("143\n");
+    const ac = new AbortController();
+    await docker(e, ["run", "-d", "--name", "long", "busybox", "sleep", "100"]);
+    const w2 = docker(e, ["wait", "long"], { signal: ac.signal });
+    await new Promise((r) => setTimeout(r, 1));
+    ac.abort();
+    expect(await w2).toMatchObject({ code: 130, out: "" });
   });
 
   it("container prune asks first", async () => {
