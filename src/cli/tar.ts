@@ -55,7 +55,7 @@ function header(name: string, prefix: string, entry: { type: string; mode: numbe
 
 function paxRecord(key: string, value: string): string {
   const body = ` ${key}=${value}\n`;
-  let len = enc.encode(body).length;
+  const len = enc.encode(body).length;
   let total = len + String(len).length;
   if (String(total).length !== String(len).length) total = len + String(total).length;
   return `${total}${body}`;

@@ -145,5 +145,3 @@ export function interrupted(ctx: CommandContext): { promise: Promise<"interrupte
   });
   return { promise, dispose };
 }
-
-export { ExitStatus };

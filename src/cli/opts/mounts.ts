@@ -153,7 +153,7 @@ export function parseMountFlag(value: string, resolve: PathResolver = (p) => p):
         try {
           tmpfsSize = parseBytes(val ?? "");
         } catch (err) {
-          throw new Error(`invalid value for tmpfs-size: ${(err as Error).message}`);
+          throw new Error(`invalid value for tmpfs-size: ${(err as Error).message}`, { cause: err });
         }
         tmpfsOptions.push(key);
         break;

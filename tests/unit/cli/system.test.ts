@@ -103,8 +103,19 @@ describe("system", () => {
     await docker(e, ["run", "busybox", "true"]);
     e.addImage("", { created: T0, size: 1000 }).repoTags = [];
     const r = await docker(e, ["system", "prune", "--volumes"], { input: ["y\n"] });
-    expect(r.out).toMatch(
-      /^WARNING! This will remove:\n  - all stopped containers\n  - all networks not used by at least one container\n  - all anonymous volumes not used by at least one container\n  - all dangling images\n  - unused build cache\n\nAre you sure you want to continue\? \[y\/N\] Deleted Containers:\n[a-f0-9]{64}\n\nDeleted Images:\ndeleted: sha256:[a-f0-9]{64}\n\nDeleted build cache objects:\nabc123\ndef456\n0123ab\n\nTotal reclaimed space: 2.001MB\n$/,
+    const prompt = [
+      "WARNING! This will remove:",
+      "  - all stopped containers",
+      "  - all networks not used by at least one container",
+      "  - all anonymous volumes not used by at least one container",
+      "  - all dangling images",
+      "  - unused build cache",
+      "",
+      "Are you sure you want to continue? [y/N] ",
+    ].join("\n");
+    expect(r.out.startsWith(prompt)).toBe(true);
+    expect(r.out.slice(prompt.length)).toMatch(
+      /^Deleted Containers:\n[a-f0-9]{64}\n\nDeleted Images:\ndeleted: sha256:[a-f0-9]{64}\n\nDeleted build cache objects:\nabc123\ndef456\n0123ab\n\nTotal reclaimed space: 2.001MB\n$/,
     );
     expect(e.callsTo("volumePrune")).toHaveLength(1);
     const a = await docker(e, ["system", "prune", "-a"], { input: ["n\n"] });
