@@ -4,6 +4,14 @@
 import { Builder, type BuilderGuest, type ResolvedImage as BuilderImage } from "../builder/builder.ts";
 import { BuildCache } from "../builder/cache.ts";
 import type {
+  ContainerCreateOptions,
+  DiskUsage,
+  ExecOptions,
+  LogChunk,
+  LogOptions,
+  SessionHandlers,
+  SystemInfo,
+  VersionInfo,
   BuildEvent,
   BuildOptions,
   BuildResult,
@@ -21,6 +29,8 @@ import { LayeredView, layerChanges } from "../core/layers.ts";
 import { GuestSnapshots } from "../runtime/snapshots.ts";
 import type { GuestVM } from "../vm/guest.ts";
 import { importBundledImages } from "./bundled.ts";
+import { ContainerService, type ContainerNetworking, type ContainerPorts } from "./containers.ts";
+import { VolumeService } from "./volumes.ts";
 import { ImageStore, type LayoutReader } from "./images.ts";
 
 export interface EngineDeps {
@@ -29,6 +39,8 @@ export interface EngineDeps {
   startGuest: () => Promise<GuestVM>;
   /** Reads bundled images (public/images/...). */
   bundled?: LayoutReader;
+  networking?: ContainerNetworking;
+  ports?: ContainerPorts;
 }
 
 type Subscriber = { fn: (e: EngineEvent) => void; filters?: Record<string, string[]> };
@@ -36,6 +48,8 @@ type Subscriber = { fn: (e: EngineEvent) => void; filters?: Record<string, strin
 export class Engine {
   readonly images: ImageStore;
   readonly cache: BuildCache;
+  readonly volumes: VolumeService;
+  readonly containers: ContainerService;
   private readonly builder: Builder;
   private guestPromise: Promise<BuilderGuest> | null = null;
   private subscribers = new Map<number, Subscriber>();
@@ -46,6 +60,18 @@ export class Engine {
     const { content, refs } = deps.storage;
     this.images = new ImageStore(content, refs, {
       onEvent: (e) => this.publish({ type: "image", action: e.action, id: e.id, attributes: e.name ? { name: e.name } : {} }),
+      containersUsing: (id) => this.containers.usingImage(id),
+    });
+    this.volumes = new VolumeService(refs, content, (action, name) => this.publish({ type: "volume", action, id: name, attributes: {} }));
+    this.containers = new ContainerService({
+      refs,
+      content,
+      images: this.images,
+      volumes: this.volumes,
+      guest: () => this.guest(),
+      networking: deps.networking,
+      ports: deps.ports,
+      publish: (action, id, attributes) => this.publish({ type: "container", action, id, attributes }),
     });
     this.cache = new BuildCache(refs, content);
     this.builder = new Builder({
@@ -78,6 +104,7 @@ export class Engine {
   }
 
   async shutdown(): Promise<void> {
+    this.containers.detachAll();
     if (this.guestPromise) {
       const g = await this.guestPromise.catch(() => null);
       await g?.vm.shutdown();
@@ -167,6 +194,162 @@ export class Engine {
 
   async buildCachePrune(): Promise<PruneResult> {
     return this.cache.prune();
+  }
+
+  async imagePrune(opts: { all?: boolean } = {}): Promise<PruneResult> {
+    await this.ready;
+    const deleted: string[] = [];
+    let space = 0;
+    for (const img of await this.images.list()) {
+      const dangling = img.repoTags.length === 0;
+      if (!dangling && !opts.all) continue;
+      if ((await this.containers.usingImage(img.id)).length > 0) continue;
+      const removed = await this.images.remove(img.id, { force: true }).catch(() => []);
+      if (removed.length) {
+        deleted.push(img.id);
+        space += img.size;
+      }
+    }
+    return { deleted, spaceReclaimed: space };
+  }
+
+  // ---------- containers ----------
+
+  async containerCreate(opts: ContainerCreateOptions) {
+    await this.ready;
+    return this.containers.create(opts);
+  }
+  containerStart(id: string) {
+    return this.containers.start(id);
+  }
+  containerStop(id: string, opts?: { timeout?: number; signal?: string }) {
+    return this.containers.stop(id, opts);
+  }
+  containerRestart(id: string, opts?: { timeout?: number }) {
+    return this.containers.restart(id, opts);
+  }
+  containerKill(id: string, signal?: string) {
+    return this.containers.kill(id, signal);
+  }
+  containerPause(id: string) {
+    return this.containers.pause(id);
+  }
+  containerUnpause(id: string) {
+    return this.containers.unpause(id);
+  }
+  containerRemove(id: string, opts?: { force?: boolean; volumes?: boolean }) {
+    return this.containers.remove(id, opts);
+  }
+  containerRename(id: string, name: string) {
+    return this.containers.rename(id, name);
+  }
+  containerList(opts?: { all?: boolean; filters?: Record<string, string[]> }) {
+    return this.containers.list(opts);
+  }
+  containerInspect(id: string) {
+    return this.containers.inspect(id);
+  }
+  containerWait(id: string) {
+    return this.containers.wait(id);
+  }
+  containerLogs(id: string, opts: LogOptions, onChunk: (c: LogChunk) => void) {
+    return this.containers.logs(id, opts, onChunk);
+  }
+  containerTop(id: string) {
+    return this.containers.top(id);
+  }
+  containerDiff(id: string) {
+    return this.containers.diff(id);
+  }
+  containerPrune() {
+    return this.containers.prune();
+  }
+  containerArchiveGet(id: string, path: string) {
+    return this.containers.archiveGet(id, path);
+  }
+  containerArchivePut(id: string, path: string, tar: Uint8Array) {
+    return this.containers.archivePut(id, path, tar);
+  }
+  containerAttach(id: string, opts: { stdin?: boolean }, handlers: SessionHandlers) {
+    return this.containers.attach(id, opts, handlers);
+  }
+  containerExec(id: string, opts: ExecOptions, handlers: SessionHandlers) {
+    return this.containers.exec(id, opts, handlers);
+  }
+  sessionWrite(session: number, data: Uint8Array | string) {
+    return this.containers.sessionWrite(session, data);
+  }
+  sessionCloseStdin(session: number) {
+    return this.containers.sessionCloseStdin(session);
+  }
+  sessionResize(session: number, rows: number, cols: number) {
+    return this.containers.sessionResize(session, rows, cols);
+  }
+  sessionDetach(session: number) {
+    return this.containers.sessionDetach(session);
+  }
+
+  // ---------- volumes ----------
+
+  volumeCreate(opts: { name?: string; labels?: Record<string, string> }) {
+    return this.volumes.create(opts);
+  }
+  volumeList() {
+    return this.volumes.list();
+  }
+  volumeInspect(name: string) {
+    return this.volumes.inspect(name);
+  }
+  volumeRemove(name: string, opts?: { force?: boolean }) {
+    return this.volumes.remove(name, opts);
+  }
+  volumePrune(opts?: { all?: boolean }) {
+    return this.volumes.prune(opts);
+  }
+
+  // ---------- system ----------
+
+  async version(): Promise<VersionInfo> {
+    const g = this.guestPromise ? await this.guestPromise.catch(() => null) : null;
+    return {
+      version: "0.1.0",
+      apiVersion: "1.47",
+      os: "linux",
+      arch: "386",
+      kernelVersion: "6.1",
+      guest: g ? { state: g.vm.running ? "running" : "stopped", startMs: Math.round(g.vm.startInfo.ms), mode: g.vm.startInfo.mode } : { state: "stopped" },
+    };
+  }
+
+  async info(): Promise<SystemInfo> {
+    await this.ready;
+    const c = this.containers.counts();
+    const images = await this.images.list();
+    const blobs = await this.deps.storage.content.list();
+    return {
+      containers: c.total,
+      containersRunning: c.running,
+      containersPaused: c.paused,
+      containersStopped: c.stopped,
+      images: images.length,
+      kernelVersion: "6.1",
+      memTotal: 256 * 1024 * 1024,
+      storageUsed: blobs.reduce((n, b) => n + b.size, 0),
+    };
+  }
+
+  async diskUsage(): Promise<DiskUsage> {
+    await this.ready;
+    const images = await this.images.list();
+    const containers = await this.containers.list({ all: true });
+    const volumes = await this.volumes.list();
+    const cache = await this.cache.count();
+    return {
+      images: { count: images.length, size: images.reduce((n, i) => n + i.size, 0) },
+      containers: { count: containers.length, size: 0 },
+      volumes: { count: volumes.length, size: volumes.reduce((n, v) => n + v.size, 0) },
+      buildCache: cache,
+    };
   }
 }
 

@@ -36,14 +36,12 @@ export function systemMounts(rootfs: string): MountSpec[] {
     { source: "sysfs", target: `${r}/sys`, type: "sysfs", flags: ["nosuid", "nodev", "noexec", "rdonly"] },
     { source: "tmpfs", target: `${r}/dev`, type: "tmpfs", data: "mode=755,size=65536k", flags: ["nosuid"] },
     ...DEVICES.map((d): MountSpec => ({ source: `/dev/${d}`, target: `${r}/dev/${d}`, flags: ["bind"] })),
-    {
-      source: "devpts",
-      target: `${r}/dev/pts`,
-      type: "devpts",
-      data: "newinstance,ptmxmode=0666,mode=0620,gid=5",
-      flags: ["nosuid", "noexec"],
-    },
-    { source: `${r}/dev/pts/ptmx`, target: `${r}/dev/ptmx`, flags: ["bind"] },
+    // The guest's own devpts: the agent allocates a container's terminal
+    // (run -t, exec -t) before the container exists, from the guest's ptmx,
+    // so the container must see that instance to find its tty by name.
+    // (Docker gives each container a devpts instance of its own.)
+    { source: "/dev/pts", target: `${r}/dev/pts`, flags: ["bind"] },
+    { source: "/dev/pts/ptmx", target: `${r}/dev/ptmx`, flags: ["bind"] },
     { source: "shm", target: `${r}/dev/shm`, type: "tmpfs", data: "mode=1777,size=65536k", flags: ["nosuid", "nodev", "noexec"] },
   ];
 }

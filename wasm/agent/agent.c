@@ -327,6 +327,13 @@ static void child_setup(struct spec *s, int errfd, int gatefd, int in_fd, int ou
   sigprocmask(SIG_SETMASK, &all, NULL);
   for (int sig = 1; sig < 32; sig++) signal(sig, SIG_DFL);
 
+  /* The cgroup first: after joining a container's mount namespace, the
+     guest's /sys/fs/cgroup is out of sight. */
+  if (s->cgroup) {
+    char path[512];
+    snprintf(path, sizeof path, "%s/cgroup.procs", s->cgroup);
+    if (write_file(path, "0") < 0) child_fail(errfd, "join cgroup", s->cgroup);
+  }
   if (s->join) {
     sigset_t block;
     sigemptyset(&block);
@@ -334,12 +341,6 @@ static void child_setup(struct spec *s, int errfd, int gatefd, int in_fd, int ou
     sigprocmask(SIG_BLOCK, &block, NULL);
     join_namespaces(errfd, s->join);
     sigprocmask(SIG_SETMASK, &all, NULL);
-  }
-
-  if (s->cgroup) {
-    char path[512];
-    snprintf(path, sizeof path, "%s/cgroup.procs", s->cgroup);
-    if (write_file(path, "0") < 0) child_fail(errfd, "join cgroup", s->cgroup);
   }
   if ((s->ns & CLONE_NEWUTS) && s->hostname && sethostname(s->hostname, strlen(s->hostname)) < 0)
     child_fail(errfd, "sethostname", s->hostname);

@@ -1,0 +1,217 @@
+// Containers on the real guest: lifecycle, isolation, limits, exec, logs,
+// volumes, cp, diff, and a daemon restart.
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { ContainerCreateOptions, LogChunk } from "../../src/core/engine-api.ts";
+import { readTar, writeTar } from "../../src/core/tar.ts";
+import { directoryReader } from "../../src/engine/bundled.node.ts";
+import { Engine } from "../../src/engine/engine.ts";
+import { createMemoryStorage } from "../../src/storage/memory.ts";
+import { startNodeGuest } from "../../src/vm/node.ts";
+
+const storage = createMemoryStorage();
+let engine: Engine;
+
+beforeAll(async () => {
+  engine = new Engine({ storage, startGuest: () => startNodeGuest(), bundled: directoryReader() });
+  await engine.whenReady();
+});
+
+afterAll(async () => {
+  await engine?.shutdown();
+});
+
+async function run(opts: Omit<ContainerCreateOptions, "image"> & { image?: string }) {
+  const { id } = await engine.containerCreate({ image: "busybox", network: "none", ...opts });
+  await engine.containerStart(id);
+  return id;
+}
+
+async function output(id: string): Promise<{ stdout: string; stderr: string }> {
+  const chunks: LogChunk[] = [];
+  await engine.containerLogs(id, {}, (c) => chunks.push(c));
+  const dec = (s: string) => Buffer.concat(chunks.filter((c) => c.stream === s).map((c) => Buffer.from(c.data))).toString();
+  return { stdout: dec("stdout"), stderr: dec("stderr") };
+}
+
+async function runToEnd(cmd: string[], opts: Omit<ContainerCreateOptions, "image" | "cmd"> = {}) {
+  const id = await run({ cmd, ...opts });
+  const { exitCode } = await engine.containerWait(id);
+  return { id, exitCode, ...(await output(id)) };
+}
+
+describe("container lifecycle", () => {
+  it("runs a command as pid 1 in its own namespaces, and keeps its logs", async () => {
+    const r = await runToEnd(["sh", "-c", "echo pid=$$; hostname; ps -o pid,args | tail -n +2; ip -o link | wc -l; echo err >&2; exit 3"], { hostname: "box1" });
+    expect(r.exitCode).toBe(3);
+    const lines = r.stdout.split("\n");
+    expect(lines[0]).toBe("pid=1");
+    expect(lines[1]).toBe("box1");
+    // Only its own processes are visible.
+    expect(r.stdout).toMatch(/^\s*1 sh -c/m);
+    expect(r.stdout).not.toMatch(/berth-agent/);
+    expect(r.stderr).toBe("err\n");
+    const info = await engine.containerInspect(r.id);
+    expect(info.stateDetail).toMatchObject({ status: "exited", exitCode: 3, running: false });
+    const ps = await engine.containerList({ all: true });
+    expect(ps.find((c) => c.id === r.id)?.status).toMatch(/^Exited \(3\) .* ago$/);
+  });
+
+  it("stops with the stop signal, then SIGKILL after the timeout", async () => {
+    // sleep as pid 1 ignores SIGTERM (no handler), so stop ends in SIGKILL.
+    const id = await run({ cmd: ["sleep", "300"] });
+    expect((await engine.containerInspect(id)).stateDetail.running).toBe(true);
+    const t0 = Date.now();
+    await engine.containerStop(id, { timeout: 1 });
+    expect(Date.now() - t0).toBeGreaterThanOrEqual(900);
+    expect((await engine.containerInspect(id)).stateDetail.exitCode).toBe(137);
+    // A shell that traps TERM exits at once with its own code.
+    const trap = await run({ cmd: ["sh", "-c", "trap 'exit 42' TERM; while :; do sleep 0.1; done"] });
+    await new Promise((r) => setTimeout(r, 300));
+    await engine.containerStop(trap, { timeout: 10 });
+    expect((await engine.containerInspect(trap)).stateDetail.exitCode).toBe(42);
+  });
+
+  it("pauses and unpauses with the cgroup freezer, kills with a signal, and restarts", async () => {
+    const id = await run({ cmd: ["sh", "-c", "i=0; while :; do i=$((i+1)); echo $i > /count; sleep 0.05; done"] });
+    await new Promise((r) => setTimeout(r, 300));
+    await engine.containerPause(id);
+    expect((await engine.containerList()).find((c) => c.id === id)?.status).toMatch(/\(Paused\)$/);
+    await expect(engine.containerExec(id, { cmd: ["true"] }, { onOutput: () => {}, onExit: () => {} })).rejects.toThrow(/paused/);
+    await engine.containerUnpause(id);
+    await engine.containerKill(id, "SIGKILL");
+    expect((await engine.containerWait(id)).exitCode).toBe(137);
+    await engine.containerRestart(id, { timeout: 1 });
+    expect((await engine.containerInspect(id)).stateDetail.status).toBe("running");
+    await engine.containerRemove(id, { force: true });
+    await expect(engine.containerInspect(id)).rejects.toMatchObject({ kind: "not-found" });
+  });
+
+  it("refuses to remove a running container without force, and names clash clearly", async () => {
+    const id = await run({ cmd: ["sleep", "300"], name: "sleeper" });
+    await expect(engine.containerRemove(id)).rejects.toThrow(/cannot remove container "\/sleeper": container is running/);
+    await expect(engine.containerCreate({ image: "busybox", name: "sleeper", cmd: ["true"] })).rejects.toThrow(/The container name "\/sleeper" is already in use/);
+    await engine.containerRename("sleeper", "sleeper2");
+    expect((await engine.containerInspect("sleeper2")).id).toBe(id);
+    await engine.containerRemove("sleeper2", { force: true });
+    await expect(engine.containerCreate({ image: "nosuchimage", cmd: ["true"] })).rejects.toThrow(/No such image: nosuchimage/);
+  });
+
+  it("exec runs inside a running container, with a tty when asked", async () => {
+    const id = await run({ cmd: ["sleep", "300"], hostname: "execbox" });
+    const out: string[] = [];
+    const code = await new Promise<number>((resolve) => {
+      void engine.containerExec(id, { cmd: ["sh", "-c", "hostname; ps -o pid,args | grep -c sleep; tty || true"] }, {
+        onOutput: (_s, d) => out.push(Buffer.from(d).toString()),
+        onExit: resolve,
+      });
+    });
+    expect(code).toBe(0);
+    const text = out.join("");
+    expect(text).toMatch(/^execbox\n/);
+    expect(text).toMatch(/not a tty/);
+    const ttyOut: string[] = [];
+    await new Promise<number>((resolve) => {
+      void engine.containerExec(id, { cmd: ["tty"], tty: true }, { onOutput: (_s, d) => ttyOut.push(Buffer.from(d).toString()), onExit: resolve });
+    });
+    expect(ttyOut.join("")).toMatch(/\/dev\/pts\/\d+/);
+    const top = await engine.containerTop(id);
+    expect(top.processes.some((p) => p[4].startsWith("sleep 300"))).toBe(true);
+    await engine.containerRemove(id, { force: true });
+  });
+});
+
+describe("limits and isolation", () => {
+  it("kills a container over its memory limit (OOM, 137)", async () => {
+    const r = await runToEnd(["sh", "-c", "x=a; while :; do x=$x$x$x$x; done"], { memory: 8 * 1024 * 1024 });
+    expect(r.exitCode).toBe(137);
+    expect((await engine.containerInspect(r.id)).stateDetail.oomKilled).toBe(true);
+  });
+
+  it("caps the number of processes", async () => {
+    // Forks past the limit fail; the count uses only shell builtins (no fork).
+    const r = await runToEnd(["sh", "-c", "(for i in 1 2 3 4 5 6 7 8 9 10; do sleep 3 & done) 2>/dev/null; echo /proc/[0-9]*"], { pidsLimit: 5 });
+    const pids = r.stdout.trim().split(/\s+/);
+    expect(pids.length).toBeGreaterThanOrEqual(2);
+    expect(pids.length).toBeLessThanOrEqual(5);
+    const free = await runToEnd(["sh", "-c", "(for i in 1 2 3 4 5 6 7 8 9 10; do sleep 3 & done) 2>/dev/null; echo /proc/[0-9]*"]);
+    expect(free.stdout.trim().split(/\s+/).length).toBe(11);
+  });
+
+  it("has a read-only root filesystem when asked", async () => {
+    const r = await runToEnd(["sh", "-c", "touch /x && echo wrote || echo denied; touch /tmp/x && echo tmp-wrote"], { readOnly: true, mounts: [{ type: "tmpfs", target: "/tmp" }] });
+    expect(r.stdout).toBe("denied\ntmp-wrote\n");
+  });
+
+  it("keeps a container's writes in its own layer: docker diff and a fresh container", async () => {
+    const r = await runToEnd(["sh", "-c", "echo new > /added && echo changed >> /etc/passwd && rm /bin/vi"]);
+    expect(r.exitCode).toBe(0);
+    const diff = await engine.containerDiff(r.id);
+    const marks = Object.fromEntries(diff.map((d) => [d.path, d.kind]));
+    expect(marks["/added"]).toBe("A");
+    expect(marks["/etc/passwd"]).toBe("C");
+    expect(marks["/bin/vi"]).toBe("D");
+    const fresh = await runToEnd(["sh", "-c", "ls /added 2>&1; ls /bin/vi"]);
+    expect(fresh.stdout).toMatch(/No such file/);
+    expect(fresh.stdout).toMatch(/\/bin\/vi/);
+  });
+
+  it("copies files into and out of a container", async () => {
+    const { id } = await engine.containerCreate({ image: "busybox", cmd: ["cat", "/data/in.txt"], network: "none" });
+    await engine.containerArchivePut(id, "/", writeTar([{ path: "data", type: "dir" }, { path: "data/in.txt", type: "file", data: "copied in\n" }]));
+    await engine.containerStart(id);
+    expect((await engine.containerWait(id)).exitCode).toBe(0);
+    expect((await output(id)).stdout).toBe("copied in\n");
+    const tar = await engine.containerArchiveGet(id, "/etc/hostname");
+    const entries = readTar(tar);
+    expect(entries.map((e) => e.path)).toEqual(["hostname"]);
+  });
+});
+
+describe("volumes", () => {
+  it("outlive their container, are shared live, and are filled from the image on first use", async () => {
+    const w = await runToEnd(["sh", "-c", "echo persisted > /data/file"], { mounts: [{ type: "volume", source: "vol1", target: "/data" }] });
+    expect(w.exitCode).toBe(0);
+    await engine.containerRemove(w.id);
+    const r = await runToEnd(["cat", "/data/file"], { mounts: [{ type: "volume", source: "vol1", target: "/data" }] });
+    expect(r.stdout).toBe("persisted\n");
+
+    // Two running containers see each other's writes.
+    const a = await run({ cmd: ["sh", "-c", "while [ ! -f /shared/from-b ]; do sleep 0.1; done; cat /shared/from-b; echo from-a > /shared/from-a; sleep 1"], mounts: [{ type: "volume", source: "vol2", target: "/shared" }] });
+    const b = await run({ cmd: ["sh", "-c", "echo from-b > /shared/from-b; while [ ! -f /shared/from-a ]; do sleep 0.1; done; cat /shared/from-a"], mounts: [{ type: "volume", source: "vol2", target: "/shared" }] });
+    expect((await engine.containerWait(a)).exitCode).toBe(0);
+    expect((await engine.containerWait(b)).exitCode).toBe(0);
+    expect((await output(a)).stdout).toBe("from-b\n");
+    expect((await output(b)).stdout).toBe("from-a\n");
+
+    // A new volume over /etc starts with the image's /etc.
+    const c = await runToEnd(["cat", "/etc/passwd"], { mounts: [{ type: "volume", source: "etcvol", target: "/etc" }] });
+    expect(c.stdout).toMatch(/^root:/);
+    const vols = await engine.volumeList();
+    expect(vols.map((v) => v.name)).toEqual(expect.arrayContaining(["vol1", "vol2", "etcvol"]));
+    await expect(engine.volumeRemove("vol1")).rejects.toThrow(/volume is in use/);
+  });
+});
+
+describe("daemon restart", () => {
+  it("keeps records and volumes; a running container shows as exited; restart policies apply", async () => {
+    const running = await run({ cmd: ["sleep", "300"], name: "was-running" });
+    const always = await run({ cmd: ["sh", "-c", "cat /data/file; sleep 300"], name: "always-on", restartPolicy: { name: "always" }, mounts: [{ type: "volume", source: "vol1", target: "/data" }] });
+    await engine.containerStop(always, { timeout: 1 }).catch(() => {});
+    await engine.containerStart(always);
+    await engine.containers.flush();
+    await engine.shutdown();
+
+    engine = new Engine({ storage, startGuest: () => startNodeGuest(), bundled: directoryReader() });
+    await engine.whenReady();
+    const list = await engine.containerList({ all: true });
+    expect(list.find((c) => c.id === running)?.state).toBe("exited");
+    expect((await engine.containerInspect(running)).stateDetail.exitCode).toBe(255);
+    await engine.containers.applyRestartPolicies();
+    expect((await engine.containerInspect(always)).stateDetail.status).toBe("running");
+    // The volume's data came back into the new guest.
+    await new Promise((r) => setTimeout(r, 500));
+    expect((await output(always)).stdout).toContain("persisted\n");
+    await engine.containerRemove(always, { force: true });
+    await engine.containerRemove(running);
+  });
+});
