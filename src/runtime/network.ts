@@ -1,0 +1,203 @@
+// Container networking in the guest: one Linux bridge per bridge network (the
+// default network's is "berth0", a user network's "br-<id12>") holding the
+// gateway address, and a veth pair per container endpoint: one end on the
+// bridge, the other moved into the container's network namespace and named
+// eth0, eth1, ... there.
+//
+// Everything is done with the guest's busybox (ip, nsenter) in as few guest
+// commands as possible: every spawn costs tens of milliseconds in the
+// emulator, and every process a script forks costs some more, so a whole
+// container's setup is one `sh -c` whose loops use shell builtins only.
+//
+// Isolation between networks: the guest keeps net.ipv4.ip_forward at the
+// kernel's default 0, so nothing is routed from one bridge to another. A
+// container reaches the containers on its own bridges (layer 2) and the
+// guest's own addresses (the gateways), nothing else.
+import { BerthError } from "../core/errors.ts";
+import type { GuestVM } from "../vm/guest.ts";
+
+/** The default bridge network's Linux bridge (Docker's docker0). */
+export const DEFAULT_BRIDGE = "berth0";
+
+export interface BridgeNetwork {
+  id: string;
+  name: string;
+  /** "172.18.0.0/16" */
+  subnet: string;
+  /** "172.18.0.1" */
+  gateway: string;
+}
+
+/** The Linux bridge of a bridge network. */
+export function bridgeName(network: { id: string; name: string }): string {
+  return network.name === "bridge" ? DEFAULT_BRIDGE : `br-${network.id.slice(0, 12)}`;
+}
+
+export function prefixLength(subnet: string): number {
+  const n = Number(subnet.split("/")[1]);
+  if (!Number.isInteger(n) || n < 0 || n > 32) throw new BerthError("invalid-argument", `invalid CIDR address: ${subnet}`);
+  return n;
+}
+
+/** Bridges known to exist in a VM (a new VM, e.g. after a restart, starts with none). */
+const bridges = new WeakMap<GuestVM, Set<string>>();
+
+function known(vm: GuestVM): Set<string> {
+  let set = bridges.get(vm);
+  if (!set) bridges.set(vm, (set = new Set()));
+  return set;
+}
+
+const NAME = /^[A-Za-z0-9_.-]{1,15}$/;
+const IPV4 = /^\d{1,3}(\.\d{1,3}){3}$/;
+const MAC = /^[0-9a-f]{2}(:[0-9a-f]{2}){5}$/;
+
+function check(what: string, value: string, re: RegExp): string {
+  if (!re.test(value)) throw new BerthError("internal", `bad ${what} for the guest: ${JSON.stringify(value)}`);
+  return value;
+}
+
+/** Shell text that creates a bridge with its gateway address and brings it up, unless it exists. */
+export function bridgeScript(network: BridgeNetwork): string {
+  const br = check("bridge name", bridgeName(network), NAME);
+  const gw = check("gateway", network.gateway, IPV4);
+  const prefix = prefixLength(network.subnet);
+  return `[ -e /sys/class/net/${br} ] || { ip link add ${br} type bridge && ip addr add ${gw}/${prefix} dev ${br} && ip link set ${br} up; } || exit 1\n`;
+}
+
+/** Creates the bridge of a bridge network in the guest if this VM does not have it yet. */
+export async function ensureBridge(vm: GuestVM, network: BridgeNetwork): Promise<string> {
+  const br = bridgeName(network);
+  if (known(vm).has(br)) return br;
+  await run(vm, bridgeScript(network), `creating bridge ${br}`);
+  known(vm).add(br);
+  return br;
+}
+
+/** Whether this VM has the network's bridge (made by ensureBridge or attachAll). */
+export function hasBridge(vm: GuestVM, network: { id: string; name: string }): boolean {
+  return known(vm).has(bridgeName(network));
+}
+
+/** Deletes a network's bridge from the guest (when the network is removed). */
+export async function removeBridge(vm: GuestVM, network: { id: string; name: string }): Promise<void> {
+  const br = check("bridge name", bridgeName(network), NAME);
+  known(vm).delete(br);
+  await run(vm, `[ ! -e /sys/class/net/${br} ] || ip link del ${br}\n`, `removing bridge ${br}`);
+}
+
+export interface AttachRequest {
+  /** Guest pid of a process in the container's network namespace. */
+  pid: number;
+  network: BridgeNetwork;
+  ip: string;
+  prefix: number;
+  /** Make the network's gateway the default route (the container's first network). */
+  defaultRoute: boolean;
+  /** Name inside the container: eth0, eth1, ... */
+  ifname: string;
+  macAddress: string;
+  /** Name of the bridge-side end in the guest (unique; see hostInterfaceName). */
+  hostIf?: string;
+}
+
+export interface Attached {
+  /** The bridge-side end, in the guest's namespace. */
+  hostIf: string;
+  ifname: string;
+}
+
+/** A fresh name for the bridge-side end of a veth pair: "veth" + 7 hex digits. */
+export function hostInterfaceName(): string {
+  const b = crypto.getRandomValues(new Uint8Array(4));
+  return `veth${[...b].map((x) => x.toString(16).padStart(2, "0")).join("").slice(0, 7)}`;
+}
+
+/**
+ * Shell text for one endpoint. busybox's `ip link add` takes no peer name, so
+ * the peer is the kernel's "vethN" (veth0 when none is left over): it is the
+ * device whose ifindex the named end links to, found with builtins only
+ * (read, [), renamed and moved into the namespace in one `ip link set`, then
+ * set up there with one ifconfig (MAC, address, netmask, up) and, for the
+ * first network, one route.
+ */
+export function attachScript(a: AttachRequest & { hostIf: string }): string {
+  const br = check("bridge name", bridgeName(a.network), NAME);
+  const h = check("interface name", a.hostIf, NAME);
+  const ifname = check("interface name", a.ifname, NAME);
+  const ip = check("address", a.ip, IPV4);
+  const gw = check("gateway", a.network.gateway, IPV4);
+  const mac = check("MAC address", a.macAddress, MAC);
+  const pid = a.pid;
+  if (!Number.isInteger(pid) || pid <= 0) throw new BerthError("internal", `bad pid ${pid}`);
+  if (!Number.isInteger(a.prefix) || a.prefix < 1 || a.prefix > 30) throw new BerthError("internal", `bad prefix ${a.prefix}`);
+  const ns = `nsenter -t ${pid} -n`;
+  const undo = `{ ip link del ${h} 2>/dev/null; exit 1; }`;
+  return [
+    `ip link add ${h} type veth || exit 1`,
+    `read i < /sys/class/net/${h}/iflink; p=veth0; j=; read j < /sys/class/net/veth0/ifindex 2>/dev/null`,
+    `[ "$j" = "$i" ] || { p=; for d in /sys/class/net/veth*; do read j < $d/ifindex; [ "$j" = "$i" ] && p=\${d##*/}; done; }`,
+    `[ -n "$p" ] || { echo "no peer for ${h}" >&2; ${undo}; }`,
+    `ip link set ${h} master ${br} up && ip link set $p name ${ifname} netns ${pid} || ${undo}`,
+    `${ns} ifconfig ${ifname} hw ether ${mac} ${ip} netmask ${netmask(a.prefix)} up || ${undo}`,
+    ...(a.defaultRoute ? [`${ns} route add default gw ${gw} || ${undo}`] : []),
+    "",
+  ].join("\n");
+}
+
+export function netmask(prefix: number): string {
+  const m = prefix === 0 ? 0 : (0xffffffff << (32 - prefix)) >>> 0;
+  return [24, 16, 8, 0].map((s) => (m >>> s) & 255).join(".");
+}
+
+/**
+ * Connects a running (or paused) process's network namespace to bridge
+ * networks: creates the bridges this VM lacks, then the endpoints, in one
+ * guest command. On failure the endpoints made so far are deleted.
+ */
+export async function attachAll(vm: GuestVM, requests: AttachRequest[]): Promise<Attached[]> {
+  if (requests.length === 0) return [];
+  const have = known(vm);
+  const newBridges = new Map<string, BridgeNetwork>();
+  for (const r of requests) {
+    const br = bridgeName(r.network);
+    if (!have.has(br)) newBridges.set(br, r.network);
+  }
+  const withNames = requests.map((r) => ({ ...r, hostIf: r.hostIf ?? hostInterfaceName() }));
+  const script =
+    [...newBridges.values()].map(bridgeScript).join("") +
+    withNames
+      .map((r, k) => {
+        // Undo the earlier endpoints of this call if a later one fails.
+        const undo = withNames.slice(0, k).map((e) => `ip link del ${e.hostIf} 2>/dev/null;`).join(" ");
+        return k === 0 ? attachScript(r) : `( ${attachScript(r).replace(/\n/g, "\n  ")} ) || { ${undo} exit 1; }\n`;
+      })
+      .join("");
+  await run(vm, script, `connecting pid ${requests[0]!.pid} to ${requests.map((r) => r.network.name).join(", ")}`);
+  for (const br of newBridges.keys()) have.add(br);
+  return withNames.map((r) => ({ hostIf: r.hostIf, ifname: r.ifname }));
+}
+
+/** One endpoint (see attachAll). */
+export async function attach(vm: GuestVM, request: AttachRequest): Promise<Attached> {
+  return (await attachAll(vm, [request]))[0]!;
+}
+
+/**
+ * Removes endpoints by their bridge-side names (the container's ends go with
+ * them). Endpoints of a process that has exited are already gone with its
+ * namespace; that is not an error.
+ */
+export async function detach(vm: GuestVM, hostIfs: string[]): Promise<void> {
+  if (hostIfs.length === 0) return;
+  const names = hostIfs.map((h) => check("interface name", h, NAME));
+  await run(vm, names.map((h) => `[ ! -e /sys/class/net/${h} ] || ip link del ${h} 2>/dev/null || [ ! -e /sys/class/net/${h} ]`).join(" && ") + "\n", "disconnecting");
+}
+
+async function run(vm: GuestVM, script: string, what: string): Promise<void> {
+  const r = await vm.exec(["sh", "-c", script]);
+  if (r.exitCode !== 0) {
+    const msg = (r.stderr || r.stdout).trim().split("\n").slice(-3).join("; ");
+    throw new BerthError("guest", `${what}: ${msg || `exit code ${r.exitCode}`}`);
+  }
+}
