@@ -394,12 +394,23 @@ export class NetworkService {
 
   /** Runs mutations one at a time (address allocation must not race). */
   private serial<T>(fn: () => Promise<T>): Promise<T> {
-    const run = this.queue.then(() => this.store.load()).then(fn);
+    const run = this.queue
+      .then(() => this.store.load())
+      .then(() => {
+        this.sweep();
+        return fn();
+      });
     this.queue = run.catch(() => {});
     return run;
   }
 
+  /** Forgets the endpoints of a VM that has stopped (they went with it). */
+  private sweep(): void {
+    for (const [id, c] of this.active) if (!c.vm.running) this.active.delete(id);
+  }
+
   private activeCount(networkId: string): number {
+    this.sweep();
     let n = 0;
     for (const c of this.active.values()) n += c.endpoints.filter((e) => e.networkId === networkId).length;
     return n;
@@ -459,6 +470,7 @@ export class NetworkService {
 
   private endpointsOf(n: NetworkRecord): Record<string, { name: string; ipAddress: string; prefix: number; macAddress: string; aliases: string[] }> {
     const out: Record<string, { name: string; ipAddress: string; prefix: number; macAddress: string; aliases: string[] }> = {};
+    this.sweep();
     for (const [id, c] of this.active) {
       const e = c.endpoints.find((x) => x.networkId === n.id);
       if (!e) continue;
@@ -730,7 +742,7 @@ export class NetworkService {
     const me = this.active.get(containerId);
     const rec = this.store.container(containerId);
     let text = LOCALHOST;
-    if (!me || !rec) return text;
+    if (!me || !rec || !me.vm.running) return text;
     const own = me.endpoints.find((e) => e.ipAddress);
     if (!own) return text;
     const ownNames = [rec.hostname || containerId.slice(0, 12)];
@@ -742,7 +754,7 @@ export class NetworkService {
       const n = this.store.lookup(e.networkId);
       if (!n || !isUserNetwork(n)) continue;
       for (const [otherId, other] of this.active) {
-        if (otherId === containerId) continue;
+        if (otherId === containerId || other.vm !== me.vm) continue;
         const oe = other.endpoints.find((x) => x.networkId === n.id);
         const orec = this.store.container(otherId);
         if (!oe?.ipAddress || !orec) continue;

@@ -272,6 +272,20 @@ describe("NetworkService", () => {
     expect((await svc.inspect("bridge")).containers).toEqual({});
   });
 
+  it("forgets the endpoints of a VM that stopped", async () => {
+    await svc.create({ name: "x" });
+    await start(ID_A, "a", "x");
+    await rejects(svc.remove("x"), "conflict", /has active endpoints/);
+    (vm as { running: boolean }).running = false;
+    expect((await svc.inspect("x")).containers).toEqual({});
+    vm = fakeVm(); // the guest after a restart: the bridge is made again
+    await start(ID_B, "b", "x");
+    expect(vm.scripts[0]).toContain("type bridge");
+    expect(svc.hostsFile(ID_B)).not.toContain(" a ");
+    await svc.disconnectTask(vm, ID_B);
+    await svc.remove("x");
+  });
+
   it("removes a network's bridge from the guest and prunes unused networks", async () => {
     await svc.create({ name: "x" });
     await svc.create({ name: "y" });
