@@ -24,7 +24,7 @@
 import type { JsonValue, RefStore } from "../core/content.ts";
 import type { NetworkInfo, PruneResult } from "../core/engine-api.ts";
 import { BerthError } from "../core/errors.ts";
-import { attachAll, detach, hasBridge, removeBridge, type AttachRequest } from "../runtime/network.ts";
+import { attachAll, detach, hasBridge, removeBridge, setDefaultRoute, type AttachRequest } from "../runtime/network.ts";
 import type { GuestVM } from "../vm/guest.ts";
 
 export const NETWORK_META = "network/";
@@ -526,7 +526,8 @@ export class NetworkService {
         rec.mode = mode;
         rec.prepared = true;
         if (!rec.endpoints.some((e) => e.networkId === n.id)) {
-          if (n.driver !== "bridge" && rec.endpoints.length > 0) throw privateModeError(n);
+          if (n.driver === "host" && rec.endpoints.length > 0) throw hostModeError();
+          if (n.driver === "null" && rec.endpoints.length > 0) throw privateModeError();
           rec.endpoints = [{ network: n.name, networkId: n.id, aliases: [...aliases] }, ...rec.endpoints];
         }
       }
@@ -631,8 +632,8 @@ export class NetworkService {
     containerId: string,
     opts: { aliases?: string[]; name?: string; hostname?: string; mode?: string } = {},
     pid?: number,
-  ): Promise<void> {
-    return this.withMembership([], async () => {
+  ): Promise<EndpointInfo | null> {
+    return this.withMembership([], async (): Promise<EndpointInfo | null> => {
       const n = this.store.find(network);
       const rec: ContainerNetworks = this.store.container(containerId) ?? {
         containerId,
@@ -645,14 +646,14 @@ export class NetworkService {
       const aliases = opts.aliases ?? [];
       const modeNet = this.store.lookup(rec.mode);
       if (n.driver === "host" || modeNet?.driver === "host" || rec.endpoints.some((e) => this.store.lookup(e.networkId)?.driver === "host")) {
-        throw new BerthError("conflict", "container cannot be disconnected from host network or connected to host network");
+        throw hostModeError();
       }
       if (rec.endpoints.some((e) => e.networkId === n.id)) {
         throw new BerthError("conflict", `endpoint with name ${rec.name || containerId.slice(0, 12)} already exists in network ${n.name}`);
       }
       const hasNone = rec.endpoints.some((e) => this.store.lookup(e.networkId)?.driver === "null") || (!rec.prepared && modeNet?.driver === "null");
       const others = rec.endpoints.length > 0 || (!rec.prepared && modeNet !== undefined);
-      if ((n.driver === "null" && others) || hasNone) throw privateModeError(n);
+      if ((n.driver === "null" && others) || hasNone) throw privateModeError();
       if (aliases.length && !isUserNetwork(n)) {
         throw new BerthError("invalid-argument", "network-scoped alias is supported only for containers in user defined networks");
       }
@@ -691,10 +692,11 @@ export class NetworkService {
         }
         running.endpoints.push(ep);
         this.event("connect", n, { container: containerId });
-      } else {
-        rec.endpoints.push(settings);
-        await this.store.saveContainer(rec);
+        return publicInfo(ep);
       }
+      rec.endpoints.push(settings);
+      await this.store.saveContainer(rec);
+      return null;
     });
   }
 
@@ -712,7 +714,7 @@ export class NetworkService {
         if (rec) await this.store.saveContainer({ ...rec, endpoints: rec.endpoints.filter((e) => e.network !== network) });
         return;
       }
-      if (n.driver === "host") throw new BerthError("conflict", "container cannot be disconnected from host network or connected to host network");
+      if (n.driver === "host") throw hostModeError();
       const settings = rec?.endpoints.find((e) => e.networkId === n.id);
       const running = this.active.get(containerId);
       const ep = running?.endpoints.find((e) => e.networkId === n.id);
@@ -721,12 +723,43 @@ export class NetworkService {
         throw new BerthError("invalid-argument", `container ${containerId} is not connected to network ${n.name}`);
       }
       if (ep && running) {
-        if (ep.hostIf && vm && vm === running.vm && vm.running) await detach(vm, [ep.hostIf]);
+        const live = vm && vm === running.vm && vm.running ? vm : null;
+        if (ep.hostIf && live) await detach(live, [ep.hostIf]);
         running.endpoints = running.endpoints.filter((e) => e !== ep);
+        // The default route went with the endpoint: the next network with a gateway gets it.
+        const next = ep.defaultRoute ? running.endpoints.find((e) => e.hostIf && e.gateway) : undefined;
+        if (next && live) {
+          await setDefaultRoute(live, running.pid, next.gateway).catch(() => {});
+          next.defaultRoute = true;
+        }
         this.event("disconnect", n, { container: containerId });
       }
       if (rec) await this.store.saveContainer({ ...rec, endpoints: rec.endpoints.filter((e) => e !== settings) });
     });
+  }
+
+  /**
+   * A container's settings per network name, for docker inspect: what it has
+   * in the guest while running, else what is recorded (addresses it will get
+   * back, "" before its first start).
+   */
+  async containerNetworks(containerId: string): Promise<Record<string, EndpointInfo>> {
+    await this.store.load();
+    const c = this.active.get(containerId);
+    if (c && c.vm.running) return Object.fromEntries(c.endpoints.map((ep) => [ep.network, publicInfo(ep)]));
+    const out: Record<string, EndpointInfo> = {};
+    for (const e of this.store.container(containerId)?.endpoints ?? []) {
+      const n = this.store.lookup(e.networkId) ?? this.store.lookup(e.network);
+      const prefix = e.ipAddress && n?.subnet ? parseCidr(n.subnet)!.prefix : 0;
+      out[e.network] = {
+        ipAddress: e.ipAddress ?? "",
+        gateway: e.ipAddress && n && !n.internal ? n.gateway : "",
+        macAddress: e.macAddress ?? "",
+        aliases: [...e.aliases],
+        prefix,
+      };
+    }
+    return out;
   }
 
   // ---------- name resolution ----------
@@ -804,7 +837,11 @@ export class NetworkService {
   }
 }
 
-function privateModeError(_n: NetworkRecord): BerthError {
+function hostModeError(): BerthError {
+  return new BerthError("conflict", "container cannot be disconnected from host network or connected to host network");
+}
+
+function privateModeError(): BerthError {
   return new BerthError("conflict", "container cannot be connected to multiple networks with one of the networks in private (none) mode");
 }
 

@@ -194,6 +194,13 @@ export async function detach(vm: GuestVM, hostIfs: string[]): Promise<void> {
   await run(vm, names.map((h) => `[ ! -e /sys/class/net/${h} ] || ip link del ${h} 2>/dev/null || [ ! -e /sys/class/net/${h} ]`).join(" && ") + "\n", "disconnecting");
 }
 
+/** Points a namespace's default route at a gateway (when the network that had it is disconnected). */
+export async function setDefaultRoute(vm: GuestVM, pid: number, gateway: string): Promise<void> {
+  if (!Number.isInteger(pid) || pid <= 0) throw new BerthError("internal", `bad pid ${pid}`);
+  const gw = check("gateway", gateway, IPV4);
+  await run(vm, `nsenter -t ${pid} -n route add default gw ${gw}\n`, "setting the default route");
+}
+
 async function run(vm: GuestVM, script: string, what: string): Promise<void> {
   const r = await vm.exec(["sh", "-c", script]);
   if (r.exitCode !== 0) {

@@ -233,7 +233,8 @@ describe("NetworkService", () => {
     await svc.create({ name: "front" });
     await svc.create({ name: "back" });
     // Created (not started): connect records it; the --network network comes first at start.
-    await svc.connect(vm, "back", ID_A, { aliases: ["api"], name: "a", mode: "front" });
+    expect(await svc.connect(vm, "back", ID_A, { aliases: ["api"], name: "a", mode: "front" })).toBeNull();
+    expect(await svc.containerNetworks(ID_A)).toEqual({ back: { ipAddress: "", gateway: "", macAddress: "", aliases: ["api"], prefix: 0 } });
     await rejects(svc.connect(vm, "back", ID_A), "conflict", "endpoint with name a already exists in network back");
     const a = await start(ID_A, "a", "front", [], 300);
     expect(Object.keys(a.nets)).toEqual(["front", "back"]);
@@ -245,11 +246,12 @@ describe("NetworkService", () => {
     // Running: connect attaches now (eth2), disconnect detaches.
     await start(ID_B, "b", "bridge", [], 301);
     const before = vm.scripts.length;
-    await svc.connect(vm, "back", ID_B, { aliases: ["b2"] }, 301);
+    expect(await svc.connect(vm, "back", ID_B, { aliases: ["b2"] }, 301)).toMatchObject({ ipAddress: "172.19.0.3", gateway: "172.19.0.1" });
     expect(vm.scripts.length).toBe(before + 1);
     expect(vm.scripts.at(-1)).toContain("name eth1 netns 301");
     expect(svc.hostsFile(ID_A)).toContain(`172.19.0.3 b b2 ${ID_B.slice(0, 12)}\n`);
     expect(changes.at(-1)!.sort()).toEqual(["a", "b"]);
+    expect(await svc.containerNetworks(ID_B)).toMatchObject({ bridge: { ipAddress: "172.17.0.2" }, back: { ipAddress: "172.19.0.3", aliases: ["b2"] } });
     await svc.disconnect(vm, "back", ID_B);
     expect(vm.scripts.at(-1)).toMatch(/ip link del veth[0-9a-f]{7}/);
     expect(svc.hostsFile(ID_A)).not.toContain(" b ");
@@ -259,6 +261,15 @@ describe("NetworkService", () => {
     await rejects(svc.connect(vm, "host", ID_B), "conflict", "container cannot be disconnected from host network or connected to host network");
     await rejects(svc.connect(vm, "nosuch", ID_B), "not-found", "network nosuch not found");
     expect(events.filter((e) => e.startsWith("disconnect"))).toEqual(["disconnect back b"]);
+  });
+
+  it("moves the default route when its network is disconnected", async () => {
+    await svc.create({ name: "front" });
+    await start(ID_A, "a", "bridge", [], 500);
+    await svc.connect(vm, "front", ID_A, {}, 500);
+    expect(vm.scripts.at(-1)).not.toContain("route add");
+    await svc.disconnect(vm, "bridge", ID_A);
+    expect(vm.scripts.at(-1)).toBe("nsenter -t 500 -n route add default gw 172.18.0.1\n");
   });
 
   it("fails a start when its network is gone, and cleans up on guest errors", async () => {
