@@ -135,7 +135,7 @@ export function attachScript(a: AttachRequest & { hostIf: string }): string {
   const undo = `{ ip link del ${h} 2>/dev/null; exit 1; }`;
   return [
     `ip link add ${h} type veth || exit 1`,
-    `read i < /sys/class/net/${h}/iflink; p=veth0; j=; read j < /sys/class/net/veth0/ifindex 2>/dev/null`,
+    `read i < /sys/class/net/${h}/iflink; p=veth0; j=; read j 2>/dev/null < /sys/class/net/veth0/ifindex`,
     `[ "$j" = "$i" ] || { p=; for d in /sys/class/net/veth*; do read j < $d/ifindex; [ "$j" = "$i" ] && p=\${d##*/}; done; }`,
     `[ -n "$p" ] || { echo "no peer for ${h}" >&2; ${undo}; }`,
     `ip link set ${h} master ${br} up && ip link set $p name ${ifname} netns ${pid} || ${undo}`,

@@ -207,6 +207,17 @@ describe("networks in the guest", () => {
     expect((await svc.prune()).deleted).toEqual(["other"]);
   });
 
+  it("finds the peer of a new veth when veth0 is taken", async () => {
+    // The kernel names a peer veth0, veth1, ...: make it take veth0 first.
+    expect((await vm.exec(["ip", "link", "add", "vleft", "type", "veth"])).exitCode).toBe(0);
+    const a = await run("a", "bridge");
+    expect((await inside(a, ["ip", "addr", "show", "eth0"])).stdout).toContain(`inet ${a.nets.bridge!.ipAddress}/16`);
+    const left = await vm.exec(["ip", "-o", "link"]);
+    expect(left.stdout).toMatch(/ veth0@vleft:/);
+    await stop(a);
+    await vm.exec(["ip", "link", "del", "vleft"]);
+  });
+
   it("restarts a container with the same address", async () => {
     await svc.create({ name: "again" });
     const a = await run("a", "again");
