@@ -1030,6 +1030,23 @@ export class ContainerService {
     this.sessions.delete(id);
   }
 
+  /** Rewrites the /etc/hosts of running containers (network membership changed). */
+  async rewriteHosts(ids: string[]): Promise<void> {
+    if (!this.deps.networking) return;
+    const { vm } = await this.deps.guest();
+    for (const id of ids) {
+      if (!this.tasks.has(id)) continue;
+      // In place (same inode): the container has the file bind-mounted.
+      await vm.writeFile(`${CONTAINERS_DIR}/${id}/hosts`, this.deps.networking.hostsFile(id)).catch(() => {});
+    }
+  }
+
+  /** The guest pid of a running container's init, or undefined. */
+  taskPid(idOrName: string): number | undefined {
+    const rec = this.find(idOrName);
+    return rec ? this.tasks.get(rec.id)?.proc.pid : undefined;
+  }
+
   /** Writes every running container's files out (before a page unload). */
   async flush(): Promise<void> {
     const { vm } = await this.deps.guest();

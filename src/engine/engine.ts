@@ -30,6 +30,7 @@ import { GuestSnapshots } from "../runtime/snapshots.ts";
 import type { GuestVM } from "../vm/guest.ts";
 import { importBundledImages } from "./bundled.ts";
 import { ContainerService, type ContainerNetworking, type ContainerPorts } from "./containers.ts";
+import { NetworkService } from "./networks.ts";
 import { VolumeService } from "./volumes.ts";
 import { ImageStore, type LayoutReader } from "./images.ts";
 
@@ -50,7 +51,9 @@ export class Engine {
   readonly cache: BuildCache;
   readonly volumes: VolumeService;
   readonly containers: ContainerService;
+  readonly networks: NetworkService;
   private readonly builder: Builder;
+  private vmNow: GuestVM | null = null;
   private guestPromise: Promise<BuilderGuest> | null = null;
   private subscribers = new Map<number, Subscriber>();
   private nextSub = 1;
@@ -63,13 +66,18 @@ export class Engine {
       containersUsing: (id) => this.containers.usingImage(id),
     });
     this.volumes = new VolumeService(refs, content, (action, name) => this.publish({ type: "volume", action, id: name, attributes: {} }));
+    this.networks = new NetworkService(refs, {
+      onEvent: (action, n, attributes) => this.publish({ type: "network", action, id: n.id, attributes: { name: n.name, type: n.driver, ...attributes } }),
+      vm: () => this.vmNow,
+    });
+    this.networks.onMembershipChange((ids) => void this.containers.rewriteHosts(ids));
     this.containers = new ContainerService({
       refs,
       content,
       images: this.images,
       volumes: this.volumes,
       guest: () => this.guest(),
-      networking: deps.networking,
+      networking: deps.networking ?? this.networks,
       ports: deps.ports,
       publish: (action, id, attributes) => this.publish({ type: "container", action, id, attributes }),
     });
@@ -94,7 +102,10 @@ export class Engine {
   /** The guest and its snapshots, started on first use. */
   guest(): Promise<BuilderGuest> {
     this.guestPromise ??= this.deps.startGuest().then(
-      (vm) => ({ vm, snapshots: new GuestSnapshots(vm, this.deps.storage.content) }),
+      (vm) => {
+        this.vmNow = vm;
+        return { vm, snapshots: new GuestSnapshots(vm, this.deps.storage.content) };
+      },
       (err) => {
         this.guestPromise = null;
         throw err;
@@ -240,8 +251,10 @@ export class Engine {
   containerRemove(id: string, opts?: { force?: boolean; volumes?: boolean }) {
     return this.containers.remove(id, opts);
   }
-  containerRename(id: string, name: string) {
-    return this.containers.rename(id, name);
+  async containerRename(id: string, name: string) {
+    const cid = await this.containers.resolveId(id);
+    await this.containers.rename(cid, name);
+    await this.networks.rename(cid, name.replace(/^\//, ""));
   }
   containerList(opts?: { all?: boolean; filters?: Record<string, string[]> }) {
     return this.containers.list(opts);
@@ -305,6 +318,34 @@ export class Engine {
   }
   volumePrune(opts?: { all?: boolean }) {
     return this.volumes.prune(opts);
+  }
+
+  // ---------- networks ----------
+
+  networkCreate(opts: { name: string; internal?: boolean; subnet?: string; labels?: Record<string, string> }) {
+    return this.networks.create(opts);
+  }
+  networkList() {
+    return this.networks.list();
+  }
+  networkInspect(name: string) {
+    return this.networks.inspect(name);
+  }
+  networkRemove(name: string) {
+    return this.networks.remove(name);
+  }
+  networkPrune() {
+    return this.networks.prune();
+  }
+  async networkConnect(network: string, container: string, opts: { aliases?: string[] } = {}) {
+    const info = await this.containers.inspect(container);
+    const pid = this.containers.taskPid(info.id);
+    const vm = pid ? (await this.guest()).vm : this.vmNow;
+    await this.networks.connect(vm, network, info.id, { ...opts, name: info.name, hostname: info.config.hostname, mode: info.config.network }, pid);
+  }
+  async networkDisconnect(network: string, container: string, opts: { force?: boolean } = {}) {
+    const id = await this.containers.resolveId(container);
+    await this.networks.disconnect(this.vmNow, network, id, opts);
   }
 
   // ---------- system ----------

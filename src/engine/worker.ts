@@ -1,11 +1,17 @@
-// The engine's Web Worker. For now it owns the guest VM and offers the page
-// shells and the VM console over comlink; later the daemon (images,
-// containers) lives here too. The page never touches v86 directly.
+// The engine's Web Worker: the daemon of the page. It owns the guest VM, the
+// stores (IndexedDB) and the engine, and offers them over comlink: `engine`
+// is the docker API (src/core/engine-api.ts), `workspace` the files the page
+// edits; the guest shell and the VM console are for people. The page never
+// touches v86 or IndexedDB directly.
 import wasmUrl from "v86/build/v86.wasm?url";
+import { openIdbStorage } from "../storage/idb.ts";
 import { UrlAssetSource } from "../vm/assets.ts";
 import { benchGuest } from "../vm/bench.ts";
 import { GuestVM, compileOnce, type GuestProcess } from "../vm/guest.ts";
+import { fetchReader } from "./bundled.ts";
 import { Comlink, installErrorTransfer } from "./comlink.ts";
+import { Engine } from "./engine.ts";
+import { createWorkspaceApi } from "./workspace.ts";
 
 installErrorTransfer();
 
@@ -25,30 +31,103 @@ export interface StartProgress {
   total?: number;
 }
 
-let vm: GuestVM | null = null;
+let vmPromise: Promise<GuestVM> | null = null;
+let progressListener: ((p: StartProgress) => void) | null = null;
+let appBase: string | null = null;
 const shells = new Map<number, GuestProcess>();
 
-const api = {
-  async start(guestBase: string, onProgress: (p: StartProgress) => void, mode: "restore" | "cold" = "restore") {
-    if (vm) return vm.startInfo;
-    vm = await GuestVM.start({
-      source: new UrlAssetSource(guestBase),
-      wasm,
-      mode,
-      onProgress: (p) => onProgress(p),
+function startVm(guestBase: string, mode: "restore" | "cold" = "restore"): Promise<GuestVM> {
+  vmPromise ??= GuestVM.start({
+    source: new UrlAssetSource(guestBase),
+    wasm,
+    mode,
+    onProgress: (p) => progressListener?.(p),
+  }).catch((err) => {
+    vmPromise = null;
+    throw err;
+  });
+  return vmPromise;
+}
+
+function requireBase(): string {
+  if (!appBase) throw new Error("the engine is not started: call start() first");
+  return appBase;
+}
+
+let engineReady!: { resolve: (e: Engine) => void; reject: (err: unknown) => void };
+const enginePromise: Promise<Engine> = new Promise((resolve, reject) => {
+  engineReady = { resolve, reject };
+});
+let engineCreated = false;
+
+async function createEngine(base: string): Promise<void> {
+  if (engineCreated) return;
+  engineCreated = true;
+  try {
+    const storage = await openIdbStorage({ name: "berth" });
+    const engine = new Engine({
+      storage,
+      startGuest: () => startVm(new URL("guest/", base).href),
+      bundled: fetchReader(new URL("images/", base)),
     });
+    engineReady.resolve(engine);
+  } catch (err) {
+    engineReady.reject(err);
+  }
+}
+
+/** The docker API for the page and its CLI: every method waits for the engine. */
+const engine = new Proxy(
+  {},
+  {
+    get(_t, prop: string) {
+      return async (...args: unknown[]) => {
+        const e = await enginePromise;
+        const fn = (e as unknown as Record<string, (...a: unknown[]) => unknown>)[prop];
+        if (typeof fn !== "function") throw new Error(`the engine has no method ${prop}`);
+        return fn.apply(e, args);
+      };
+    },
+  },
+) as Engine;
+
+const api = {
+  /** The docker API (see src/core/engine-api.ts). */
+  engine,
+
+  /** The workspace (build context) the page edits, kept in IndexedDB. */
+  workspace: createWorkspaceApi(),
+
+  /**
+   * Starts the engine and the guest. `base` is the app's base URL (guest
+   * assets under guest/, bundled images under images/).
+   */
+  async start(base: string, onProgress: (p: StartProgress) => void, mode: "restore" | "cold" = "restore") {
+    appBase = base;
+    progressListener = onProgress;
+    await createEngine(base);
+    const vm = await startVm(new URL("guest/", base).href, mode);
+    const e = await enginePromise;
+    await e.whenReady();
+    void e.guest().then(() => e.containers.applyRestartPolicies());
     return vm.startInfo;
   },
 
-  /** Starts a login shell on a tty; output goes to onData, the exit code to onExit. */
-  async openShell(
-    rows: number,
-    cols: number,
-    onData: (bytes: Uint8Array) => void,
-    onExit: (code: number) => void,
-  ): Promise<number> {
-    const guest = requireVm();
-    const proc = await guest.spawn({ argv: ["sh", "-l"], tty: { rows, cols }, env: ["TERM=xterm-256color", "HOME=/root", "PATH=/usr/sbin:/usr/bin:/sbin:/bin"], cwd: "/root" });
+  /** Writes containers' files and volumes out to the store (before the page goes away). */
+  async flush() {
+    const e = await enginePromise;
+    await e.containers.flush();
+  },
+
+  /** Starts a login shell on a tty in the guest itself (the VM shell); returns its id. */
+  async openShell(rows: number, cols: number, onData: (bytes: Uint8Array) => void, onExit: (code: number) => void): Promise<number> {
+    const vm = await startVm(new URL("guest/", requireBase()).href);
+    const proc = await vm.spawn({
+      argv: ["sh", "-l"],
+      tty: { rows, cols },
+      env: ["TERM=xterm-256color", "HOME=/root", "PATH=/usr/sbin:/usr/bin:/sbin:/bin"],
+      cwd: "/root",
+    });
     shells.set(proc.id, proc);
     proc.onStdout((d) => onData(d));
     void proc.exited.then((s) => {
@@ -66,34 +145,24 @@ const api = {
     shells.get(id)?.resize(rows, cols);
   },
 
-  async exec(argv: string[]) {
-    return requireVm().exec(argv);
+  async ping() {
+    return (await startVm(new URL("guest/", requireBase()).href)).ping();
   },
 
-  async ping() {
-    return requireVm().ping();
+  /** The VM console (serial ttyS0): what the guest prints, and typing into it. */
+  async onSerial(fn: (bytes: Uint8Array) => void) {
+    (await startVm(new URL("guest/", requireBase()).href)).onSerial(fn);
+  },
+
+  async serialWrite(data: string) {
+    (await startVm(new URL("guest/", requireBase()).href)).serialWrite(data);
   },
 
   /** Guest benchmarks (npm run bench): fresh VMs, separate from the page's own. */
   async benchmark(guestBase: string) {
-    return benchGuest((mode) =>
-      GuestVM.start({ source: new UrlAssetSource(guestBase), wasm, mode }),
-    );
-  },
-
-  onSerial(fn: (bytes: Uint8Array) => void) {
-    requireVm().onSerial(fn);
-  },
-
-  serialWrite(data: string) {
-    requireVm().serialWrite(data);
+    return benchGuest((mode) => GuestVM.start({ source: new UrlAssetSource(guestBase), wasm, mode }));
   },
 };
-
-function requireVm(): GuestVM {
-  if (!vm) throw new Error("the guest is not started");
-  return vm;
-}
 
 export type EngineWorkerApi = typeof api;
 

@@ -39,7 +39,7 @@ let startPromise: Promise<{ mode: string; ms: number }> | null = null;
 
 function startGuest(onProgress: (p: StartProgress) => void) {
   // One guest per page, also under React's StrictMode double effects.
-  startPromise ??= getEngine().start(new URL("guest/", document.baseURI).href, Comlink.proxy(onProgress));
+  startPromise ??= getEngine().start(new URL("./", document.baseURI).href, Comlink.proxy(onProgress));
   return startPromise;
 }
 

@@ -192,6 +192,31 @@ describe("volumes", () => {
   });
 });
 
+describe("networks", () => {
+  it("containers on a user network reach each other by name and alias; the default bridge has addresses", async () => {
+    await engine.networkCreate({ name: "appnet" });
+    const web = await run({
+      image: "busybox",
+      name: "web",
+      network: "appnet",
+      networkAliases: ["site"],
+      cmd: ["sh", "-c", "mkdir -p /www && echo hello-from-web > /www/index.html && httpd -f -p 80 -h /www"],
+    });
+    const client = await runToEnd(["sh", "-c", "wget -qO- http://web/ && wget -qO- http://site/ && ping -c1 -W2 web >/dev/null && echo ping-ok"], { network: "appnet" });
+    expect(client.stderr).toBe("");
+    expect(client.stdout).toBe("hello-from-web\nhello-from-web\nping-ok\n");
+    const info = await engine.containerInspect(web);
+    expect(info.networkSettings.networks.appnet.ipAddress).toMatch(/^172\.\d+\.0\.\d+$/);
+    const net = await engine.networkInspect("appnet");
+    expect(Object.keys(net.containers)).toContain(web);
+    await expect(engine.networkRemove("appnet")).rejects.toThrow(/active endpoints/);
+    const onBridge = await runToEnd(["sh", "-c", "ip -o -4 addr show eth0 | awk '{print $4}'"], { network: "bridge" });
+    expect(onBridge.stdout).toMatch(/^172\.17\.0\.\d+\/16$/m);
+    await engine.containerRemove(web, { force: true });
+    await engine.networkRemove("appnet");
+  });
+});
+
 describe("daemon restart", () => {
   it("keeps records and volumes; a running container shows as exited; restart policies apply", async () => {
     const running = await run({ cmd: ["sleep", "300"], name: "was-running" });
