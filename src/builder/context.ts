@@ -8,11 +8,16 @@ import { sha256 } from "../core/sha256.ts";
 
 export interface ContextFile {
   path: string;
+  /** File contents; for a symlink, its target. */
   data: Uint8Array;
+  /** Permission bits; 0o120000 set marks a symlink (as in st_mode). */
   mode?: number;
-  /** Seconds since the epoch. */
+  /** Milliseconds since the epoch (JavaScript time, as the CLI and the workspace send it). */
   mtime?: number;
 }
+
+const S_IFMT = 0o170000;
+const S_IFLNK = 0o120000;
 
 export interface ContextItem {
   /** Path relative to the context root, no leading slash; "" is the root. */
@@ -46,7 +51,12 @@ export class BuildContext {
       if (!path) continue;
       // Docker still sends the Dockerfile and .dockerignore even when ignored.
       if (matcher?.ignores(path) && !keep.has(path)) continue;
-      this.items.set(path, { path, type: "file", mode: f.mode ?? 0o644, mtime: f.mtime ?? 0, data: f.data });
+      const mtime = Math.floor((f.mtime ?? 0) / 1000);
+      if (f.mode !== undefined && (f.mode & S_IFMT) === S_IFLNK) {
+        this.items.set(path, { path, type: "symlink", mode: 0o777, mtime, linkname: new TextDecoder().decode(f.data) });
+      } else {
+        this.items.set(path, { path, type: "file", mode: (f.mode ?? 0o644) & 0o7777, mtime, data: f.data });
+      }
       const parts = path.split("/");
       for (let i = 1; i < parts.length; i++) {
         const dir = parts.slice(0, i).join("/");

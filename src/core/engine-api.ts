@@ -107,7 +107,11 @@ export interface FileChange {
 // ---------- build ----------
 
 export interface BuildOptions {
-  /** Build context: path -> bytes (and mode/mtime), as the workspace holds it. */
+  /**
+   * Build context: path -> bytes, as the workspace holds it. `mode` is the
+   * permission bits (0o120000 set: a symlink whose target is `data`); `mtime`
+   * is in milliseconds since the epoch.
+   */
   context: { path: string; data: Uint8Array; mode?: number; mtime?: number }[];
   /** Dockerfile path inside the context (default "Dockerfile"). */
   dockerfile?: string;

@@ -176,6 +176,8 @@ export class ContainerService {
   private vmSeen: GuestVM | null = null;
   /** The daemon is going away: tasks die with it, records stay as they were (as with dockerd). */
   private detached = false;
+  /** Containers whose exit is being handled (wait must not answer yet). */
+  private exiting = new Set<string>();
 
   constructor(private readonly deps: ContainerDeps) {
     this.loaded = this.load();
@@ -521,6 +523,7 @@ export class ContainerService {
     if (this.detached) return;
     const task = this.tasks.get(rec.id);
     this.tasks.delete(rec.id);
+    this.exiting.add(rec.id);
     const guest = await this.deps.guest();
     const vm = guest.vm;
     let oom = false;
@@ -538,8 +541,6 @@ export class ContainerService {
     await this.save(rec);
     await this.persistLogs(rec.id);
     this.deps.publish("die", rec.id, { name: rec.name, image: rec.image, exitCode: String(exitCode), ...(signal ? { signal: String(signal) } : {}) });
-    for (const fn of this.exitWaiters.get(rec.id) ?? []) fn(exitCode);
-    this.exitWaiters.delete(rec.id);
     for (const [sid, s] of this.sessions) if (s.containerId === rec.id && s.proc === null) {
       s.handlers.onExit(exitCode);
       this.sessions.delete(sid);
@@ -567,6 +568,10 @@ export class ContainerService {
     } else if (rec.host.autoRemove) {
       await this.remove(rec.id, { force: true, volumes: true }).catch(() => {});
     }
+    // Waiters learn of the exit once its consequences (--rm) are done.
+    this.exiting.delete(rec.id);
+    for (const fn of this.exitWaiters.get(rec.id) ?? []) fn(exitCode);
+    this.exitWaiters.delete(rec.id);
   }
 
   /** Keeps the writable layer outside the guest, so it survives a VM restart. */
@@ -828,7 +833,7 @@ export class ContainerService {
 
   async wait(idOrName: string): Promise<{ exitCode: number }> {
     const rec = await this.get(idOrName);
-    if (!this.tasks.has(rec.id) && rec.state.status !== "restarting") return { exitCode: rec.state.exitCode };
+    if (!this.tasks.has(rec.id) && !this.exiting.has(rec.id) && rec.state.status !== "restarting") return { exitCode: rec.state.exitCode };
     return new Promise((resolve) => {
       const set = this.exitWaiters.get(rec.id) ?? new Set();
       set.add((exitCode) => resolve({ exitCode }));
@@ -946,8 +951,11 @@ export class ContainerService {
 
   async attach(idOrName: string, opts: { stdin?: boolean }, handlers: SessionHandlers): Promise<number> {
     const rec = await this.get(idOrName);
-    const task = this.tasks.get(rec.id);
-    if (!task) throw new BerthError("conflict", `You cannot attach to a stopped container, start it first`);
+    // Attaching to a created container is how `docker run` works: output
+    // flows once it starts.
+    if (!this.tasks.has(rec.id) && rec.state.status !== "created") {
+      throw new BerthError("conflict", `You cannot attach to a stopped container, start it first`);
+    }
     const id = this.nextSession++;
     const listeners = this.logListeners.get(rec.id) ?? new Set();
     const fn = (c: LogChunk) => handlers.onOutput(c.stream, c.data);

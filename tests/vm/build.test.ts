@@ -22,7 +22,7 @@ afterAll(async () => {
 
 const enc = new TextEncoder();
 function ctx(files: Record<string, string>, mode?: Record<string, number>): BuildOptions["context"] {
-  return Object.entries(files).map(([path, text]) => ({ path, data: enc.encode(text), mode: mode?.[path], mtime: 1_700_000_000 }));
+  return Object.entries(files).map(([path, text]) => ({ path, data: enc.encode(text), mode: mode?.[path], mtime: 1_700_000_000_000 }));
 }
 
 async function build(opts: BuildOptions) {
