@@ -94,7 +94,9 @@ export async function httpRequest(
     return badGateway(hostPort, "unreachable", `Port ${hostPort}: cannot reach ${target}.`, toBerthError(err).message);
   }
   try {
-    return await exchange(conn, req, { ...opts, host: headerValue(req.headers, "host") ?? hostHeader(hostPort) });
+    const res = await exchange(conn, req, { ...opts, host: headerValue(req.headers, "host") ?? hostHeader(hostPort) });
+    // The body in a buffer of its own, so that it can be transferred (comlink, postMessage) as it is.
+    return res.body.byteOffset === 0 && res.body.byteLength === res.body.buffer.byteLength ? res : { ...res, body: res.body.slice() };
   } catch (err) {
     const e = toBerthError(err);
     const kind = (e.details.httpError as BerthHttpError | undefined) ?? "bad-response";
