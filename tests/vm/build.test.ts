@@ -142,4 +142,86 @@ COPY --from=build /out/artifact /artifact
     const remote = await engine.build({ context: ctx({ Dockerfile: "FROM busybox\nADD https://example.com/x.tar /\n" }) }, () => {}).catch((e) => e);
     expect(remote.message).toMatch(/^Dockerfile:2: ADD https:\/\/example\.com\/x\.tar: fetching from the network is not available/);
   });
+
+  it("the seed's cache example: dependency files first keeps the install cached; COPY . . first does not", async () => {
+    const app = { "package.json": '{"name":"app"}\n', "yarn.lock": "lock v1\n", "src/index.js": "console.log(1)\n" };
+    const good = `FROM busybox\nWORKDIR /app\nCOPY package.json yarn.lock ./\nRUN echo installing && cat package.json > /installed\nCOPY . .\n`;
+    const bad = `FROM busybox\nWORKDIR /app\nCOPY . .\nRUN echo installing && cat package.json > /installed\n`;
+    await build({ context: ctx({ Dockerfile: good, ...app }) });
+    const edited = await build({ context: ctx({ Dockerfile: good, ...app, "src/index.js": "console.log(2)\n" }) });
+    expect(edited.steps.map((s) => s.status)).toEqual(["done", "cached", "cached", "done"]);
+    expect(edited.steps[3].cacheMiss).toMatch(/files changed: src\/index\.js \(contents\)/);
+
+    await build({ context: ctx({ Dockerfile: bad, ...app }) });
+    const editedBad = await build({ context: ctx({ Dockerfile: bad, ...app, "src/index.js": "console.log(2)\n" }) });
+    expect(editedBad.steps.map((s) => s.status)).toEqual(["done", "done", "done"]);
+    expect(editedBad.logs).toContain("installing");
+
+    // Changing a RUN's text reruns it and everything after it.
+    const runChanged = await build({ context: ctx({ Dockerfile: good.replace("echo installing", "echo installing again"), ...app }) });
+    expect(runChanged.steps.map((s) => s.status)).toEqual(["done", "cached", "done", "done"]);
+
+    // Changing only a copied file's mode invalidates that COPY.
+    const modeChanged = await build({ context: ctx({ Dockerfile: good, ...app }, { "package.json": 0o755 }) });
+    expect(modeChanged.steps[1].status).toBe("done");
+    expect(modeChanged.steps[1].cacheMiss).toMatch(/package\.json \(mode 644 -> 755\)/);
+  });
+
+  it("a deleted file is gone in a container of the image; history has one row per instruction", async () => {
+    const df = "FROM busybox\nRUN rm /bin/vi\nENV A=1\nCMD [\"sh\"]\n";
+    const { result } = await build({ context: ctx({ Dockerfile: df }), tags: ["novi"] });
+    const { id } = await engine.containerCreate({ image: "novi", cmd: ["sh", "-c", "ls /bin/vi || echo gone"], network: "none" });
+    await engine.containerStart(id);
+    await engine.containerWait(id);
+    const out: string[] = [];
+    await engine.containerLogs(id, {}, (c) => out.push(new TextDecoder().decode(c.data)));
+    expect(out.join("")).toContain("gone");
+    const inspect = await engine.imageInspect(result.imageId);
+    const base = await engine.imageInspect("busybox");
+    expect(inspect.history.length - base.history.length).toBe(3);
+    const rows = inspect.layers.slice(-3);
+    expect(rows.map((r) => r.history.created_by)).toEqual(["RUN /bin/sh -c rm /bin/vi # buildkit", "ENV A=1", 'CMD ["sh"]']);
+    expect(rows[0].size).toBeGreaterThan(0);
+    expect(rows[1].digest).toBeUndefined();
+  });
+
+  it("a two-stage build into FROM scratch carries no layer of the first stage; images share base blobs", async () => {
+    const df = `FROM busybox AS build\nRUN echo made > /made.txt\nFROM scratch\nCOPY --from=build /made.txt /made.txt\n`;
+    const { result } = await build({ context: ctx({ Dockerfile: df }), tags: ["scratchy"] });
+    const img = await engine.imageInspect(result.imageId);
+    expect(img.rootfs.diff_ids).toHaveLength(1);
+    const files = await layerFiles(result.imageId, 0);
+    expect([...files.keys()]).toEqual(["made.txt"]);
+
+    const before = (await engine.images.content.list()).length;
+    const busyboxLayer = (await engine.imageInspect("busybox")).layers[0].digest!;
+    await build({ context: ctx({ Dockerfile: "FROM busybox\nENV X=1\n" }), tags: ["share1"] });
+    await build({ context: ctx({ Dockerfile: "FROM busybox\nENV X=2\n" }), tags: ["share2"] });
+    const blobs = await engine.images.content.list();
+    // Two new images add their configs and manifests only: the base layer is stored once.
+    expect(blobs.length - before).toBe(4);
+    expect(blobs.filter((b) => b.digest === busyboxLayer)).toHaveLength(1);
+    const s1 = await engine.imageInspect("share1");
+    expect(s1.layers[0].sharedBy).toBeGreaterThanOrEqual(3);
+  });
+
+  it("bad Dockerfiles give one clear error with a line and leave the store as it was", async () => {
+    const cases: [string, RegExp][] = [
+      ["FROM busybox\nFORM x\n", /^Dockerfile:2: unknown instruction: FORM/],
+      ["FROM busybox\nCOPY onlyone\n", /^Dockerfile:2: COPY requires at least two arguments/],
+      ['FROM busybox\nSHELL ["sh", \n', /^Dockerfile:2: /],
+      ["FROM busybox\nCOPY --from=nostage /x /x\n", /^Dockerfile:2: .*nostage/],
+      ["FROM busybox\nRUN echo about to fail && exit 1\n", /^Dockerfile:2: process .* did not complete successfully: exit code: 1/],
+    ];
+    for (const [df, re] of cases) {
+      const blobs = (await engine.images.content.list()).map((b) => b.digest).sort();
+      const refs = (await engine.images.refs.listRefs()).map((r) => `${r.name}=${r.target.digest}`).sort();
+      const err = await engine.build({ context: ctx({ Dockerfile: df }), tags: ["broken"] }, () => {}).catch((e) => e);
+      expect(err.message).toMatch(re);
+      expect(err.details.line).toBe(2);
+      expect((await engine.images.refs.listRefs()).map((r) => `${r.name}=${r.target.digest}`).sort()).toEqual(refs);
+      // Only RUN layers of steps that succeeded may have been added (cache); nothing for these.
+      expect((await engine.images.content.list()).map((b) => b.digest).sort()).toEqual(blobs);
+    }
+  });
 });
