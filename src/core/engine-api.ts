@@ -307,6 +307,47 @@ export interface NetworkInfo {
   containers: Record<string, { name: string; ipAddress: string; aliases: string[] }>;
 }
 
+// ---------- registries (pull, push, login) and archives (save, load, import, export) ----------
+
+/**
+ * A progress message of a pull or push, like dockerd's JSON messages: an
+ * `id` (a tag, or a layer's 12-digit short ID) with a status, e.g.
+ * {id: "latest", status: "Pulling from library/busybox"},
+ * {id: "9ad63333ebc9", status: "Downloading", progressDetail: {current, total}},
+ * {status: "Digest: sha256:..."}. The CLI prints them as docker does.
+ */
+export interface ProgressMessage {
+  id?: string;
+  status: string;
+  progressDetail?: { current: number; total?: number };
+}
+
+export interface PullResult {
+  /** What was pulled, as docker prints it last: "docker.io/library/busybox:latest" (the repository for --all-tags). */
+  name: string;
+  /** Digest the reference resolved to (an index's or a manifest's). */
+  digest: string;
+  /** Image ID (config digest); empty for --all-tags. */
+  id: string;
+  /** True when the tag already pointed at this image. */
+  upToDate: boolean;
+}
+
+export interface PushResult {
+  tag: string;
+  /** Manifest digest. */
+  digest: string;
+  /** Manifest size in bytes. */
+  size: number;
+}
+
+export interface LoadedImage {
+  /** Image ID (config digest). */
+  id: string;
+  /** Familiar tags it was loaded with ("busybox:latest"); empty: docker prints "Loaded image ID: ...". */
+  tags: string[];
+}
+
 // ---------- the API ----------
 
 export interface EngineApi {
