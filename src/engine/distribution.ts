@@ -122,7 +122,6 @@ export class Distribution {
     if (opts.password === "") throw new BerthError("invalid-argument", "Password is required", { registry });
     await this.client.login(registry, { username: opts.username, password: opts.password });
     await this.refs.setMeta(CREDENTIALS_META_PREFIX + registry, { username: opts.username, password: opts.password });
-    this.client.forget(registry);
     return { status: "Login Succeeded", server: displayServerName(registry) };
   }
 

@@ -280,6 +280,8 @@ export class RegistryClient {
       throw new BerthError(kindForStatus(response.status), `Get "${url.href}": ${text}`, { registry, status: response.status });
     }
     await response.body?.cancel();
+    // Later requests answer this challenge at once.
+    this.state(registry).challenge = challenge;
   }
 
   // -------------------------------------------------------------------------
