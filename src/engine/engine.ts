@@ -29,7 +29,9 @@ import { LayeredView, layerChanges } from "../core/layers.ts";
 import { GuestSnapshots } from "../runtime/snapshots.ts";
 import type { GuestVM } from "../vm/guest.ts";
 import { importBundledImages } from "./bundled.ts";
-import { ContainerService, type ContainerNetworking, type ContainerPorts } from "./containers.ts";
+import { ContainerService, type ContainerNetworking } from "./containers.ts";
+import { httpRequest, type HttpRequest, type HttpResponse } from "./http-proxy.ts";
+import { type PortPublisher, VirtualPortPublisher } from "./ports.ts";
 import { NetworkService } from "./networks.ts";
 import { VolumeService } from "./volumes.ts";
 import { ImageStore, type LayoutReader } from "./images.ts";
@@ -41,7 +43,8 @@ export interface EngineDeps {
   /** Reads bundled images (public/images/...). */
   bundled?: LayoutReader;
   networking?: ContainerNetworking;
-  ports?: ContainerPorts;
+  /** Published ports: real TCP listeners in Node, the service worker's port/<n>/ paths in the page. */
+  ports?: PortPublisher;
 }
 
 type Subscriber = { fn: (e: EngineEvent) => void; filters?: Record<string, string[]> };
@@ -52,6 +55,7 @@ export class Engine {
   readonly volumes: VolumeService;
   readonly containers: ContainerService;
   readonly networks: NetworkService;
+  readonly ports: PortPublisher;
   private readonly builder: Builder;
   private vmNow: GuestVM | null = null;
   private guestPromise: Promise<BuilderGuest> | null = null;
@@ -60,6 +64,7 @@ export class Engine {
   private ready: Promise<void>;
 
   constructor(private readonly deps: EngineDeps) {
+    this.ports = deps.ports ?? new VirtualPortPublisher();
     const { content, refs } = deps.storage;
     this.images = new ImageStore(content, refs, {
       onEvent: (e) => this.publish({ type: "image", action: e.action, id: e.id, attributes: e.name ? { name: e.name } : {} }),
@@ -78,7 +83,7 @@ export class Engine {
       volumes: this.volumes,
       guest: () => this.guest(),
       networking: deps.networking ?? this.networks,
-      ports: deps.ports,
+      ports: this.ports,
       publish: (action, id, attributes) => this.publish({ type: "container", action, id, attributes }),
     });
     this.cache = new BuildCache(refs, content);
@@ -116,6 +121,7 @@ export class Engine {
 
   async shutdown(): Promise<void> {
     this.containers.detachAll();
+    await this.ports.close();
     if (this.guestPromise) {
       const g = await this.guestPromise.catch(() => null);
       await g?.vm.shutdown();
@@ -318,6 +324,12 @@ export class Engine {
   }
   volumePrune(opts?: { all?: boolean }) {
     return this.volumes.prune(opts);
+  }
+
+  /** An HTTP request to a published port (the page's port/<n>/ paths). */
+  async httpRequest(hostPort: number, req: HttpRequest): Promise<HttpResponse> {
+    const vm = { spawn: async (spec: Parameters<GuestVM["spawn"]>[0]) => (await this.guest()).vm.spawn(spec) };
+    return httpRequest(vm, this.ports.map, hostPort, req);
   }
 
   // ---------- networks ----------

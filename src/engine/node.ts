@@ -6,6 +6,7 @@ import path from "node:path";
 import { openDirectoryStorage } from "../storage/directory.ts";
 import { startNodeGuest } from "../vm/node.ts";
 import { directoryReader } from "./bundled.node.ts";
+import { NodePortPublisher } from "../ports/node-forwarder.ts";
 import { Engine, type EngineDeps } from "./engine.ts";
 
 export function berthHome(): string {
@@ -15,12 +16,14 @@ export function berthHome(): string {
 export async function createNodeEngine(opts: { home?: string } & Partial<EngineDeps> = {}): Promise<Engine> {
   const home = opts.home ?? berthHome();
   const storage = opts.storage ?? (await openDirectoryStorage(path.join(home, "store")));
-  const engine = new Engine({
+  // Published ports are real TCP listeners on 127.0.0.1.
+  const ports = opts.ports ?? new NodePortPublisher(async () => (await engine.guest()).vm);
+  const engine: Engine = new Engine({
     storage,
     startGuest: opts.startGuest ?? (() => startNodeGuest()),
     bundled: opts.bundled ?? directoryReader(),
     networking: opts.networking,
-    ports: opts.ports,
+    ports,
   });
   await engine.whenReady();
   return engine;

@@ -11,6 +11,7 @@ import { GuestVM, compileOnce, type GuestProcess } from "../vm/guest.ts";
 import { fetchReader } from "./bundled.ts";
 import { Comlink, installErrorTransfer } from "./comlink.ts";
 import { Engine } from "./engine.ts";
+import type { HttpRequest, HttpResponse } from "./http-proxy.ts";
 import { createWorkspaceApi } from "./workspace.ts";
 
 installErrorTransfer();
@@ -111,6 +112,12 @@ const api = {
     await e.whenReady();
     void e.guest().then(() => e.containers.applyRestartPolicies());
     return vm.startInfo;
+  },
+
+  /** An HTTP request to a published port, for the service worker's port/<n>/ paths. */
+  async httpRequest(hostPort: number, req: HttpRequest): Promise<HttpResponse> {
+    const res = await (await enginePromise).httpRequest(hostPort, req);
+    return Comlink.transfer(res, [res.body.buffer as ArrayBuffer]);
   },
 
   /** Writes containers' files and volumes out to the store (before the page goes away). */

@@ -2,6 +2,7 @@ import { StrictMode } from "react";
 import { createRoot } from "react-dom/client";
 import { App } from "./App.tsx";
 import { getEngine } from "./engine.ts";
+import { registerPortServiceWorker, servePorts } from "../ports/page.ts";
 import "@xterm/xterm/css/xterm.css";
 import "./styles.css";
 
@@ -9,6 +10,9 @@ import "./styles.css";
 if (new URLSearchParams(location.search).has("bench")) {
   Object.assign(window, { berthBench: () => getEngine().benchmark(new URL("guest/", document.baseURI).href) });
 } else {
+  // Published ports open at port/<n>/ through the service worker, which asks this page.
+  servePorts((hostPort, req) => getEngine().httpRequest(hostPort, req));
+  void registerPortServiceWorker().catch(() => null);
   createRoot(document.getElementById("root")!).render(
     <StrictMode>
       <App />
