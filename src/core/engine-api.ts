@@ -416,4 +416,22 @@ export interface EngineApi {
   networkConnect(network: string, container: string, opts?: { aliases?: string[] }): Promise<void>;
   networkDisconnect(network: string, container: string, opts?: { force?: boolean }): Promise<void>;
   networkPrune(): Promise<PruneResult>;
+
+  // registries and archives
+  /** docker pull: downloads into the store (layers it has are skipped); messages as dockerd sends them. */
+  imagePull(ref: string, opts: { platform?: string; allTags?: boolean }, onProgress: (m: ProgressMessage) => void): Promise<PullResult>;
+  /** docker push: uploads the tag (or every tag of the repository with allTags). */
+  imagePush(ref: string, opts: { allTags?: boolean }, onProgress: (m: ProgressMessage) => void): Promise<PushResult[]>;
+  /** docker login: checks the credentials with the registry, then keeps them (never in logs or share links). */
+  registryLogin(opts: { server?: string; username: string; password: string }): Promise<{ status: string; server: string }>;
+  /** docker logout: forgets the registry's credentials; `server` as docker prints it. */
+  registryLogout(server?: string): Promise<{ server: string; removed: boolean }>;
+  /** docker save: a tar of the images ("docker": docker-archive + OCI layout, as docker 25 writes; "oci": OCI layout). */
+  imageSave(refs: string[], opts?: { format?: "docker" | "oci" }): Promise<Uint8Array>;
+  /** docker load: a docker-archive or OCI-layout tar (gzip allowed). */
+  imageLoad(tar: Uint8Array): Promise<LoadedImage[]>;
+  /** docker import: a filesystem tar (gzip allowed) as a one-layer image; returns the image ID. */
+  imageImport(tar: Uint8Array, opts?: { ref?: string; changes?: string[]; message?: string; platform?: string }): Promise<{ id: string }>;
+  /** docker export: the container's filesystem as a tar. */
+  containerExport(id: string): Promise<Uint8Array>;
 }

@@ -4,6 +4,7 @@ import type { CommandDef, GroupDef } from "../command.ts";
 import { buildCommands } from "./build.ts";
 import { containerCommands } from "./containers.ts";
 import { cpCommands } from "./cp.ts";
+import { distributionCommands } from "./distribution.ts";
 import { imageCommands } from "./images.ts";
 import { networkCommands } from "./networks.ts";
 import { runCommands } from "./run.ts";
@@ -15,6 +16,7 @@ export const COMMANDS: readonly CommandDef[] = [
   ...containerCommands,
   ...cpCommands,
   ...imageCommands,
+  ...distributionCommands,
   ...buildCommands,
   ...volumeCommands,
   ...networkCommands,
@@ -31,4 +33,4 @@ export const GROUPS: readonly GroupDef[] = [
 ];
 
 /** docker --help lists these first, in this order. */
-export const COMMON_ORDER = ["run", "exec", "ps", "build", "images", "version", "info"];
+export const COMMON_ORDER = ["run", "exec", "ps", "build", "pull", "push", "images", "login", "logout", "version", "info"];

@@ -49,7 +49,10 @@ export function filterFlag(usage = "Filter output based on conditions provided",
 /** The message docker prints for an error from the daemon. */
 export function daemonMessage(err: unknown): string {
   const e = toBerthError(err);
-  if (e.kind === "unavailable") return `Cannot connect to the Berth engine: ${e.message}`;
+  // A pull or push that failed after its progress began: docker prints the error as it is.
+  if (e.details.stream === true) return e.message;
+  // A registry that cannot be reached is the daemon's answer, not a missing engine.
+  if (e.kind === "unavailable" && e.details.registry === undefined) return `Cannot connect to the Berth engine: ${e.message}`;
   return `Error response from daemon: ${e.message}`;
 }
 

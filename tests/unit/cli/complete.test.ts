@@ -17,7 +17,7 @@ const at = async (e: FakeEngine, line: string) => (await complete(line, line.len
 describe("complete", () => {
   it("completes command and sub-command names", async () => {
     const e = new FakeEngine();
-    expect(await at(e, "docker i")).toEqual(["image", "images", "info", "inspect"]);
+    expect(await at(e, "docker i")).toEqual(["image", "images", "import", "info", "inspect"]);
     expect(await at(e, "docker ")).toContain("run");
     expect(await at(e, "doc")).toEqual(["docker"]);
     expect(await at(e, "docker container l")).toEqual(["list", "logs", "ls"]);

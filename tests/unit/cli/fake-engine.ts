@@ -20,10 +20,14 @@ import type {
   ImageInspect,
   ImageRemoveResult,
   ImageSummary,
+  LoadedImage,
   LogChunk,
   LogOptions,
   NetworkInfo,
+  ProgressMessage,
   PruneResult,
+  PullResult,
+  PushResult,
   SessionHandlers,
   SystemInfo,
   TopResult,
@@ -891,5 +895,118 @@ export class FakeEngine implements EngineApi {
     const gone = this.networks.filter((n) => !["bridge", "host", "none"].includes(n.name) && Object.keys(n.containers).length === 0);
     for (const g of gone) this.networks.splice(this.networks.indexOf(g), 1);
     return { deleted: gone.map((g) => g.name), spaceReclaimed: 0 };
+  }
+
+  // ---------- registries and archives ----------
+
+  /** Registry credentials the fake accepts (any registry). */
+  registryUsers: Record<string, string> = { me: "secret" };
+  readonly loggedIn = new Set<string>();
+  /** Archives imageLoad accepts: the bytes as text → what it loads. */
+  readonly loadable = new Map<string, { id: string; tags: string[] }[]>();
+
+  private static registryOf(server?: string): string {
+    const s = (server ?? "").replace(/^https?:\/\//, "").replace(/\/.*$/, "");
+    return s === "" || s === "index.docker.io" || s === "registry-1.docker.io" || s === "docker.io" ? "docker.io" : s;
+  }
+
+  async imagePull(ref: string, opts: { platform?: string; allTags?: boolean }, onProgress: (m: ProgressMessage) => void): Promise<PullResult> {
+    this.record("imagePull", [ref, opts]);
+    const at = ref.indexOf("@");
+    const name = at >= 0 ? ref.slice(0, at) : ref;
+    const colon = name.lastIndexOf(":");
+    const hasTag = colon > name.lastIndexOf("/");
+    const repo = hasTag ? name.slice(0, colon) : name;
+    const tag = at >= 0 ? ref.slice(at + 1) : hasTag ? name.slice(colon + 1) : "latest";
+    const full = (repo.includes("/") && /[.:]|^localhost/.test(repo.split("/")[0]!) ? repo : `docker.io/${repo.includes("/") ? repo : `library/${repo}`}`) + (at >= 0 ? `@${tag}` : `:${tag}`);
+    const path = full.replace(/^[^/]+\//, "").replace(/[:@].*$/, "");
+    if (repo.includes("missing")) throw new BerthError("not-found", `manifest for ${repo}:${tag} not found: manifest unknown: manifest unknown`);
+    const layer = hex64("pull:" + full).slice(0, 12);
+    const familiar = at >= 0 ? ref : `${repo}:${tag}`;
+    const existing = this.images.find((i) => i.repoTags.includes(familiar));
+    onProgress({ id: tag, status: `Pulling from ${path}` });
+    if (existing) {
+      onProgress({ id: layer, status: "Already exists" });
+    } else {
+      onProgress({ id: layer, status: "Pulling fs layer" });
+      onProgress({ id: layer, status: "Downloading", progressDetail: { current: 1_000_000, total: 2_000_000 } });
+      onProgress({ id: layer, status: "Downloading", progressDetail: { current: 2_000_000, total: 2_000_000 } });
+      onProgress({ id: layer, status: "Verifying Checksum" });
+      onProgress({ id: layer, status: "Download complete" });
+      onProgress({ id: layer, status: "Pull complete" });
+    }
+    const digest = "sha256:" + hex64("digest:" + full);
+    onProgress({ status: `Digest: ${digest}` });
+    onProgress({ status: existing ? `Status: Image is up to date for ${familiar}` : `Status: Downloaded newer image for ${familiar}` });
+    const image = existing ?? this.addImage(familiar, { created: this.now() - 86400_000, size: 2_000_000 });
+    return { name: opts.allTags ? full.replace(/[:@].*$/, "") : full, digest, id: image.id, upToDate: existing !== undefined };
+  }
+
+  async imagePush(ref: string, opts: { allTags?: boolean }, onProgress: (m: ProgressMessage) => void): Promise<PushResult[]> {
+    this.record("imagePush", [ref, opts]);
+    const colon = ref.lastIndexOf(":");
+    const hasTag = colon > ref.lastIndexOf("/");
+    const repo = hasTag ? ref.slice(0, colon) : ref;
+    const tag = hasTag ? ref.slice(colon + 1) : "latest";
+    const image = this.images.find((i) => i.repoTags.includes(`${repo}:${tag}`));
+    if (!image) throw new BerthError("not-found", `An image does not exist locally with the tag: ${repo}`);
+    const registry = FakeEngine.registryOf(repo.includes("/") && /[.:]/.test(repo.split("/")[0]!) ? repo.split("/")[0] : undefined);
+    const full = registry === "docker.io" ? `docker.io/${repo.includes("/") ? repo : `library/${repo}`}` : repo;
+    onProgress({ status: `The push refers to repository [${full}]` });
+    const layer = (image.rootfs.diff_ids[0] ?? "sha256:" + "0".repeat(64)).slice(7, 19);
+    onProgress({ id: layer, status: "Preparing" });
+    if (!this.loggedIn.has(registry)) {
+      const err = new BerthError("unauthorized", "denied: requested access to the resource is denied", { registry, stream: true });
+      throw err;
+    }
+    onProgress({ id: layer, status: "Pushing", progressDetail: { current: 512, total: 1024 } });
+    onProgress({ id: layer, status: "Pushed" });
+    const digest = "sha256:" + hex64("push:" + ref);
+    onProgress({ status: `${tag}: digest: ${digest} size: 527` });
+    return [{ tag, digest, size: 527 }];
+  }
+
+  async registryLogin(opts: { server?: string; username: string; password: string }): Promise<{ status: string; server: string }> {
+    this.record("registryLogin", [{ ...opts, password: "<hidden>" }]);
+    const registry = FakeEngine.registryOf(opts.server);
+    const url = registry === "docker.io" ? "https://registry-1.docker.io/v2/" : `https://${registry}/v2/`;
+    if (this.registryUsers[opts.username] !== opts.password) {
+      throw new BerthError("unauthorized", `Get "${url}": unauthorized: incorrect username or password`, { registry });
+    }
+    this.loggedIn.add(registry);
+    return { status: "Login Succeeded", server: registry === "docker.io" ? "https://index.docker.io/v1/" : registry };
+  }
+
+  async registryLogout(server?: string): Promise<{ server: string; removed: boolean }> {
+    this.record("registryLogout", [server]);
+    const registry = FakeEngine.registryOf(server);
+    const removed = this.loggedIn.delete(registry);
+    return { server: registry === "docker.io" ? "https://index.docker.io/v1/" : registry, removed };
+  }
+
+  async imageSave(refs: string[], opts?: { format?: "docker" | "oci" }): Promise<Uint8Array> {
+    this.record("imageSave", [refs, opts]);
+    for (const r of refs) this.findImage(r);
+    return enc.encode(`archive(${opts?.format ?? "docker"}):${refs.join(",")}`);
+  }
+
+  async imageLoad(tar: Uint8Array): Promise<LoadedImage[]> {
+    this.record("imageLoad", [tar.length]);
+    const loaded = this.loadable.get(dec.decode(tar));
+    if (!loaded) throw new BerthError("invalid-argument", "invalid archive: it has neither manifest.json (docker save) nor oci-layout (an OCI image layout)");
+    return loaded;
+  }
+
+  async imageImport(tar: Uint8Array, opts?: { ref?: string; changes?: string[]; message?: string; platform?: string }): Promise<{ id: string }> {
+    this.record("imageImport", [dec.decode(tar), opts]);
+    const image = this.addImage(opts?.ref ?? "", { created: this.now(), size: tar.length });
+    if (!opts?.ref) image.repoTags = [];
+    return { id: image.id };
+  }
+
+  async containerExport(id: string): Promise<Uint8Array> {
+    this.record("containerExport", [id]);
+    const c = this.findContainer(id);
+    return enc.encode(`filesystem of ${c.name}`);
   }
 }
