@@ -374,20 +374,18 @@ export class ContainerService {
     await vm.writeFile(`${prefix}/hostname`, `${rec.config.hostname}\n`);
     await vm.writeFile(`${prefix}/hosts`, this.deps.networking?.hostsFile(rec.id) ?? `127.0.0.1\tlocalhost\n::1\tlocalhost ip6-localhost ip6-loopback\n`);
     await vm.writeFile(`${prefix}/resolv.conf`, "");
-    // Its cgroup, with its limits.
-    const cg = await vm.exec([
-      "sh",
-      "-c",
-      `set -e
-       mkdir -p ${CGROUP_ROOT}
-       grep -q memory ${CGROUP_ROOT}/cgroup.subtree_control || echo "+pids +memory" > ${CGROUP_ROOT}/cgroup.subtree_control
-       mkdir -p ${cgroup}
-       echo ${rec.host.memory > 0 ? rec.host.memory : "max"} > ${cgroup}/memory.max
-       ${rec.host.memory > 0 ? `echo 0 > ${cgroup}/memory.swap.max 2>/dev/null || true` : ""}
-       echo ${rec.host.pidsLimit > 0 ? rec.host.pidsLimit : "max"} > ${cgroup}/pids.max
-       echo 0 > ${cgroup}/cgroup.freeze`,
-    ]);
-    if (cg.exitCode !== 0) throw new BerthError("guest", `setting up the container's cgroup: ${cg.stderr.trim()}`);
+    // Its cgroup, with its limits (file operations of the agent: no process to spawn).
+    await this.cgroupRoot(vm);
+    try {
+      await vm.mkdir(cgroup).catch((err) => {
+        if (!/exists/i.test(String(err.message))) throw err;
+      });
+      await vm.writeFile(`${cgroup}/memory.max`, rec.host.memory > 0 ? String(rec.host.memory) : "max");
+      if (rec.host.memory > 0) await vm.writeFile(`${cgroup}/memory.swap.max`, "0").catch(() => {});
+      await vm.writeFile(`${cgroup}/pids.max`, rec.host.pidsLimit > 0 ? String(rec.host.pidsLimit) : "max");
+    } catch (err) {
+      throw new BerthError("guest", `setting up the container's cgroup: ${(err as Error).message}`);
+    }
 
     const mounts: { source: string; target: string; type?: string; data?: string; readOnly?: boolean; bind?: boolean }[] = [
       { source: `${prefix}/hosts`, target: "/etc/hosts", bind: true },
@@ -472,9 +470,24 @@ export class ContainerService {
     this.deps.publish("start", rec.id, { name: rec.name, image: rec.image });
   }
 
+  private cgroupReady: Promise<void> | null = null;
+
+  /** /sys/fs/cgroup/berth with the pids and memory controllers for its children, once per VM. */
+  private cgroupRoot(vm: GuestVM): Promise<void> {
+    this.cgroupReady ??= (async () => {
+      await vm.mkdir(CGROUP_ROOT).catch(() => {});
+      await vm.writeFile(`${CGROUP_ROOT}/cgroup.subtree_control`, "+pids +memory");
+    })().catch((err) => {
+      this.cgroupReady = null;
+      throw err;
+    });
+    return this.cgroupReady;
+  }
+
   private async newVmSession(vm: GuestVM): Promise<void> {
     if (this.vmSeen === vm) return;
     this.vmSeen = vm;
+    this.cgroupReady = null;
     this.snapshots.clear();
     this.deps.volumes.resetGuest(vm);
   }
@@ -530,10 +543,11 @@ export class ContainerService {
     if (task && vm.running) {
       const ev = await vm.readFile(`${task.cgroup}/memory.events`).catch(() => null);
       if (ev) oom = /oom_kill [1-9]/.test(new TextDecoder().decode(ev));
-      await vm.exec(["rmdir", task.cgroup]).catch(() => {});
+      await vm.remove(task.cgroup).catch(() => {});
       if (this.deps.networking) await this.deps.networking.disconnectTask(vm, rec.id).catch(() => {});
       for (const v of task.volumes) await this.deps.volumes.sync(v).catch(() => {});
-      await this.saveRw(rec, vm).catch(() => {});
+      // Keep its writable layer outside the guest, unless --rm is about to delete it.
+      if (!rec.host.autoRemove) await this.saveRw(rec, vm).catch(() => {});
     }
     if (this.deps.ports) await this.deps.ports.unpublish(rec.id).catch(() => {});
     rec.state = { ...rec.state, status: "exited", pid: 0, exitCode, oomKilled: oom, finishedAt: new Date().toISOString() };

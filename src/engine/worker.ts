@@ -7,6 +7,8 @@ import wasmUrl from "v86/build/v86.wasm?url";
 import { openIdbStorage } from "../storage/idb.ts";
 import { UrlAssetSource } from "../vm/assets.ts";
 import { benchGuest } from "../vm/bench.ts";
+import { createMemoryStorage } from "../storage/memory.ts";
+import { benchEngine } from "./bench.ts";
 import { GuestVM, compileOnce, type GuestProcess } from "../vm/guest.ts";
 import { fetchReader } from "./bundled.ts";
 import { Comlink, installErrorTransfer } from "./comlink.ts";
@@ -163,6 +165,22 @@ const api = {
 
   async serialWrite(data: string) {
     (await startVm(new URL("guest/", requireBase()).href)).serialWrite(data);
+  },
+
+  /** Engine benchmarks (npm run bench): a fresh engine and VM with in-memory stores. */
+  async engineBenchmark(base: string) {
+    const guestBase = new URL("guest/", base).href;
+    const e = new Engine({
+      storage: createMemoryStorage(),
+      startGuest: () => GuestVM.start({ source: new UrlAssetSource(guestBase), wasm }),
+      bundled: fetchReader(new URL("images/", base)),
+    });
+    await e.whenReady();
+    try {
+      return await benchEngine(e);
+    } finally {
+      await e.shutdown();
+    }
   },
 
   /** Guest benchmarks (npm run bench): fresh VMs, separate from the page's own. */

@@ -8,7 +8,10 @@ import "./styles.css";
 
 // `?bench` (npm run bench): no guest for the page, only the benchmark hook.
 if (new URLSearchParams(location.search).has("bench")) {
-  Object.assign(window, { berthBench: () => getEngine().benchmark(new URL("guest/", document.baseURI).href) });
+  Object.assign(window, {
+    berthBench: () => getEngine().benchmark(new URL("guest/", document.baseURI).href),
+    berthEngineBench: () => getEngine().engineBenchmark(new URL("./", document.baseURI).href),
+  });
 } else {
   // Published ports open at port/<n>/ through the service worker, which asks this page.
   servePorts((hostPort, req) => getEngine().httpRequest(hostPort, req));

@@ -528,27 +528,38 @@ export class GuestVM {
     }
   }
 
-  /** Extracts a tar archive into a directory of the guest (created if missing). */
+  /**
+   * Extracts a tar archive into a directory of the guest (created if missing).
+   * The archive goes through 9p in large copies to a guest tmpfs first: tar's
+   * own small reads straight from 9p would each be a round trip.
+   */
   async extractTar(tar: Uint8Array, dir: string): Promise<void> {
     const name = `xfer-${++this.transferSeq}.tar`;
+    const local = `/tmp/${name}`;
     await this.emulator.create_file(name, tar);
     try {
+      await this.fileop(FileOp.COPY, enc(`${HOST_SHARE}/${name}\0${local}\0`));
+      await this.fileop(FileOp.REMOVE, new Uint8Array([0]), enc(`${HOST_SHARE}/${name}`));
       await this.mkdir(dir, { parents: true });
-      const r = await this.exec(["tar", "-x", "-f", `${HOST_SHARE}/${name}`, "-C", dir]);
+      const r = await this.exec(["tar", "-x", "-f", local, "-C", dir]);
       if (r.exitCode !== 0) throw new BerthError("guest", `extract into ${dir}: ${r.stderr.trim() || `tar exited ${r.exitCode}`}`);
     } finally {
-      await this.fileop(FileOp.REMOVE, new Uint8Array([0]), enc(`${HOST_SHARE}/${name}`));
+      await this.fileop(FileOp.REMOVE, new Uint8Array([0]), enc(local)).catch(() => {});
+      await this.fileop(FileOp.REMOVE, new Uint8Array([0]), enc(`${HOST_SHARE}/${name}`)).catch(() => {});
     }
   }
 
-  /** Makes a tar archive of a directory of the guest (paths relative to it). */
+  /** Makes a tar archive of a directory of the guest (paths relative to it), through a guest tmpfs and large 9p copies. */
   async createTar(dir: string): Promise<Uint8Array> {
     const name = `xfer-${++this.transferSeq}.tar`;
-    const r = await this.exec(["tar", "-c", "-f", `${HOST_SHARE}/${name}`, "-C", dir, "."]);
+    const local = `/tmp/${name}`;
     try {
+      const r = await this.exec(["tar", "-c", "-f", local, "-C", dir, "."]);
       if (r.exitCode !== 0) throw new BerthError("guest", `archive ${dir}: ${r.stderr.trim() || `tar exited ${r.exitCode}`}`);
+      await this.fileop(FileOp.COPY, enc(`${local}\0${HOST_SHARE}/${name}\0`));
       return await this.emulator.read_file(name);
     } finally {
+      await this.fileop(FileOp.REMOVE, new Uint8Array([0]), enc(local)).catch(() => {});
       await this.fileop(FileOp.REMOVE, new Uint8Array([0]), enc(`${HOST_SHARE}/${name}`)).catch(() => {});
     }
   }
