@@ -16,7 +16,7 @@ export interface BootConfig {
 
 export const BOOT: BootConfig = {
   memoryMB: 256,
-  cmdline: "console=ttyS0 quiet init_on_free=1 mitigations=off tsc=reliable nowatchdog rdinit=/init",
+  cmdline: "console=ttyS0 quiet mitigations=off tsc=reliable nowatchdog rdinit=/init",
   v86: "0.5.462",
 };
 
