@@ -1,18 +1,25 @@
 import { Suspense, lazy, useCallback, useEffect, useMemo, useRef, useState } from "react";
 import type { StartProgress } from "../engine/worker.ts";
 import { workspacePathProblem, type WorkspaceEntry } from "../engine/workspace.ts";
+import { BuildPanel, contextFromWorkspace, type BuildSettings } from "./BuildPanel.tsx";
+import { ContainersPanel } from "./ContainersPanel.tsx";
+import { isDockerfileName } from "./diagnostics.ts";
 import { useConfirm } from "./Dialog.tsx";
 import type { EditorHandle, SaveState } from "./EditorPane.tsx";
-import { Comlink, getEngine, getWorkspace } from "./engine.ts";
+import { Comlink, buildStore, getDocker, getEngine, getWorkspace } from "./engine.ts";
 import { EXAMPLES, type Example } from "./examples.ts";
 import { FileTree, type UploadItem } from "./FileTree.tsx";
-import { GuestTerminal, type RunRequest, type TerminalHandle } from "./GuestTerminal.tsx";
 import { HelpPopover, MOD } from "./HelpPopover.tsx";
 import { Icon } from "./icons.tsx";
+import { ImagesPanel } from "./ImagesPanel.tsx";
 import { SharedBanner, ShareDialog } from "./ShareDialog.tsx";
 import { ShareError, decodeShare, formatBytes, isShareFragment, type SharePayload } from "./share.ts";
-import { SidePanel, type SideTab } from "./SidePanel.tsx";
+import { SIDE_TABS, SidePanel, type SideTab } from "./SidePanel.tsx";
+import { StatusLine, type GuestStatus } from "./StatusLine.tsx";
+import { TerminalTabs, type TerminalTabsHandle } from "./TerminalTabs.tsx";
 import { useTheme } from "./theme.ts";
+import { useEngineState } from "./use-engine.ts";
+import { VolumesPanel } from "./VolumesPanel.tsx";
 
 // Monaco is large: it loads in its own chunk, so the guest starts without waiting for it.
 const EditorPane = lazy(() => import("./EditorPane.tsx").then((m) => ({ default: m.EditorPane })));
@@ -49,6 +56,7 @@ type Shared = { state: "loading" } | { state: "ready"; payload: SharePayload } |
 
 const TERMINAL_HEIGHT_KEY = "berth.terminalHeight";
 const LAST_FILE_KEY = "berth.lastFile";
+const BUILD_SETTINGS_KEY = "berth.build";
 const MAX_UPLOAD_BYTES = 32 * 1024 * 1024;
 
 function storedNumber(key: string, fallback: number): number {
@@ -81,6 +89,15 @@ function isEditable(target: EventTarget | null): boolean {
   return !!el.closest("input, textarea, select, [contenteditable=true], .monaco-editor, .guest-terminal");
 }
 
+function storedBuildSettings(): BuildSettings {
+  try {
+    const v = JSON.parse(localStorage.getItem(BUILD_SETTINGS_KEY) ?? "{}") as Partial<BuildSettings>;
+    return { tag: typeof v.tag === "string" && v.tag ? v.tag : "app:latest", dockerfile: typeof v.dockerfile === "string" && v.dockerfile ? v.dockerfile : "Dockerfile", noCache: false };
+  } catch {
+    return { tag: "app:latest", dockerfile: "Dockerfile", noCache: false };
+  }
+}
+
 function clearShareHash() {
   history.replaceState(null, "", location.pathname + location.search);
 }
@@ -111,12 +128,14 @@ export function App() {
   const [examplesOpen, setExamplesOpen] = useState(false);
   const [helpOpen, setHelpOpen] = useState(false);
   const [tab, setTab] = useState<SideTab>("Build");
-  const [sideNotes, setSideNotes] = useState<Partial<Record<SideTab, string>>>({});
-  const [run, setRun] = useState<RunRequest | null>(null);
+  const [buildNote, setBuildNote] = useState<string | undefined>(undefined);
+  const [buildSettings, setBuildSettingsState] = useState<BuildSettings>(storedBuildSettings);
+  const [selectedImage, setSelectedImage] = useState<string | null>(null);
+  const [pendingRun, setPendingRun] = useState<string[] | null>(null);
   const [terminalHeight, setTerminalHeight] = useState(() => storedNumber(TERMINAL_HEIGHT_KEY, 240));
   const [confirm, confirmElement] = useConfirm();
   const editor = useRef<EditorHandle>(null);
-  const terminal = useRef<TerminalHandle>(null);
+  const terminal = useRef<TerminalTabsHandle>(null);
   const tree = useRef<HTMLDivElement>(null);
   const workspace = getWorkspace();
 
@@ -377,7 +396,7 @@ export function App() {
   const runShared = (payload: SharePayload) =>
     openShared(payload, () => {
       if (payload.commands.length) {
-        setRun((r) => ({ id: (r?.id ?? 0) + 1, commands: payload.commands }));
+        setPendingRun(payload.commands);
         setNotice({
           kind: "info",
           text:
@@ -391,14 +410,84 @@ export function App() {
       }
     });
 
-  // --- building (reserved) -----------------------------------------------------------
+  // --- building -------------------------------------------------------------------
 
-  const build = useCallback(() => {
-    setTab("Build");
-    setSideNotes((n) => ({ ...n, Build: "Building arrives with the builder: for now Ctrl+B only opens this tab." }));
+  const setBuildSettings = useCallback((v: BuildSettings) => {
+    setBuildSettingsState(v);
+    remember(BUILD_SETTINGS_KEY, JSON.stringify({ tag: v.tag, dockerfile: v.dockerfile }));
   }, []);
 
+  const dockerfiles = useMemo(() => (entries ?? []).map((e) => e.path).filter(isDockerfileName), [entries]);
+
+  const images = useEngineState(() => getDocker().imageList(), ["image", "builder"]);
+  const imageNames = useMemo(() => (images.data ?? []).flatMap((i) => i.repoTags), [images.data]);
+
+  const buildRef = useRef<() => Promise<void>>(async () => {});
+  buildRef.current = async () => {
+    setTab("Build");
+    setBuildNote(undefined);
+    if (shared?.state === "ready") {
+      setBuildNote("Open the shared files as your workspace to build them.");
+      return;
+    }
+    await editor.current?.flush();
+    const files = await workspace.snapshot();
+    // The open file when it is a Dockerfile, else the one chosen in the panel.
+    const dockerfile = selected && isDockerfileName(selected) ? selected : buildSettings.dockerfile;
+    if (!files.some((f) => f.path === dockerfile)) {
+      setBuildNote(
+        files.length === 0
+          ? "The workspace is empty: it has no Dockerfile to build. Create one, or load an example."
+          : `The workspace has no Dockerfile named ${dockerfile}. Create it, or pick another in File.`,
+      );
+      return;
+    }
+    if (dockerfile !== buildSettings.dockerfile) setBuildSettings({ ...buildSettings, dockerfile });
+    const tag = buildSettings.tag.trim() || "app:latest";
+    const opts = { context: contextFromWorkspace(files, dockerfile), dockerfile, tags: [tag], noCache: buildSettings.noCache || undefined };
+    const sink = buildStore.begin(opts, "button");
+    let failed = false;
+    try {
+      await getDocker().build(opts, (e) => {
+        if (e.type === "error") failed = true;
+        sink(e);
+      });
+    } catch (err) {
+      // The engine reports its own failures as an error event; this is for the rest (the worker call itself).
+      if (!failed) sink({ type: "error", message: message(err) });
+    }
+  };
+  const build = useCallback(() => void buildRef.current(), []);
+
+  const revealInEditor = useCallback(
+    (file: string, line: number) => {
+      if (shared?.state === "ready") return;
+      select(file);
+      editor.current?.reveal(file, line);
+    },
+    [select, shared],
+  );
+
+  const showImage = useCallback((ref: string) => {
+    setSelectedImage(ref);
+    setTab("Images");
+  }, []);
+
+  const runImage = useCallback((ref: string) => {
+    setPendingRun([`docker run --rm -it ${ref}`]);
+  }, []);
+
+  // Commands for the docker terminal (a shared link's, Run buttons): once it is there.
+  useEffect(() => {
+    if (!pendingRun || status.state !== "ready" || !terminal.current) return;
+    terminal.current.runInDocker(pendingRun);
+    setPendingRun(null);
+  }, [pendingRun, status.state]);
+
   // --- keyboard shortcuts --------------------------------------------------------------
+
+  const buildTagRef = useRef(buildSettings.tag);
+  buildTagRef.current = buildSettings.tag.trim() || "app:latest";
 
   useEffect(() => {
     const onKey = (e: KeyboardEvent) => {
@@ -431,6 +520,37 @@ export function App() {
         terminal.current?.focus();
         return;
       }
+      if (mod && e.key === "Enter" && !e.altKey && !inTerminal) {
+        // Run the image the Build button makes, in the docker terminal.
+        e.preventDefault();
+        e.stopPropagation();
+        runImage(buildTagRef.current);
+        return;
+      }
+      if (e.altKey && !mod && !e.shiftKey && /^Digit[1-4]$/.test(e.code)) {
+        e.preventDefault();
+        e.stopPropagation();
+        const t = SIDE_TABS[Number(e.code.slice(5)) - 1]!;
+        setTab(t);
+        requestAnimationFrame(() => document.getElementById(`side-tab-${t}`)?.focus());
+        return;
+      }
+      if (e.key === "F6" && !mod && !e.altKey) {
+        // Cycle the panes: file tree, editor, terminal, side panel.
+        e.preventDefault();
+        e.stopPropagation();
+        const panes: (() => void)[] = [
+          () => tree.current?.querySelector<HTMLElement>(".tree-name, button")?.focus(),
+          () => editor.current?.focus(),
+          () => terminal.current?.focus(),
+          () => document.querySelector<HTMLElement>('.side-panel [role="tab"][aria-selected="true"]')?.focus(),
+        ];
+        const el = e.target as HTMLElement | null;
+        const at = el?.closest?.(".tree-area") ? 0 : el?.closest?.(".editor-area") ? 1 : el?.closest?.(".terminal-area") ? 2 : el?.closest?.(".side-panel") ? 3 : -1;
+        const next = (at + (e.shiftKey ? -1 : 1) + panes.length) % panes.length;
+        panes[at < 0 ? 0 : next]!();
+        return;
+      }
       if (e.key === "?" && !mod && !e.altKey && !isEditable(e.target)) {
         e.preventDefault();
         setHelpOpen((o) => !o);
@@ -438,7 +558,7 @@ export function App() {
     };
     window.addEventListener("keydown", onKey, true);
     return () => window.removeEventListener("keydown", onKey, true);
-  }, [build]);
+  }, [build, runImage]);
 
   // --- layout: terminal splitter ----------------------------------------------------
 
@@ -465,6 +585,17 @@ export function App() {
   };
 
   // --- rendering ---------------------------------------------------------------------
+
+  const guestStatus: GuestStatus =
+    status.state === "starting"
+      ? {
+          state: "starting",
+          label: `starting (${(phaseLabel[status.progress.phase] ?? status.progress.phase).toLowerCase()})`,
+          fraction: status.progress.total ? (status.progress.loaded ?? 0) / status.progress.total : undefined,
+        }
+      : status.state === "ready"
+        ? { state: "ready", label: `running (${status.info.mode} in ${Math.round(status.info.ms)} ms)` }
+        : { state: "failed", label: "failed to start" };
 
   const inShared = shared?.state === "ready";
   const sharedPayload = inShared ? shared.payload : null;
@@ -654,7 +785,7 @@ export function App() {
           }}
         />
 
-        <section className="terminal-area" aria-label="Terminal">
+        <section className="terminal-area" aria-label="Terminals">
           {status.state === "starting" && <StartProgressView progress={status.progress} />}
           {status.state === "failed" && (
             <div className="error" role="alert" data-testid="guest-error">
@@ -662,11 +793,32 @@ export function App() {
               <pre>{status.message}</pre>
             </div>
           )}
-          {status.state === "ready" && <GuestTerminal ref={terminal} theme={theme} run={run} />}
+          {status.state === "ready" && <TerminalTabs ref={terminal} theme={theme} />}
         </section>
 
-        <SidePanel tab={tab} onTab={setTab} notes={sideNotes} />
+        <SidePanel
+          tab={tab}
+          onTab={setTab}
+          panels={{
+            Build: (
+              <BuildPanel
+                settings={buildSettings}
+                onSettings={setBuildSettings}
+                dockerfiles={dockerfiles}
+                onBuild={build}
+                onReveal={revealInEditor}
+                onShowImage={showImage}
+                note={buildNote}
+              />
+            ),
+            Images: <ImagesPanel selected={selectedImage} onSelect={setSelectedImage} onRun={runImage} />,
+            Containers: <ContainersPanel images={imageNames} onExec={(id, name) => terminal.current?.openExec(id, name)} />,
+            Volumes: <VolumesPanel />,
+          }}
+        />
       </div>
+
+      <StatusLine guest={guestStatus} />
 
       {shareOpen && (
         <ShareDialog

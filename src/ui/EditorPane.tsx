@@ -10,6 +10,8 @@ export interface EditorHandle {
   /** Writes every pending change now (Ctrl+S, before a rename or a share). */
   flush(): Promise<void>;
   focus(): void;
+  /** Shows `line` of `path` with the cursor on it (now, or once the file opens). */
+  reveal(path: string, line: number): void;
 }
 
 export type SaveState = { state: "idle" } | { state: "saving" } | { state: "saved"; at: number } | { state: "error"; message: string };
@@ -138,7 +140,25 @@ export function EditorPane(props: EditorPaneProps) {
     model?.dispose();
   };
 
-  useImperativeHandle(props.ref, () => ({ flush, focus: () => editorRef.current?.focus() }));
+  const pendingReveal = useRef<{ key: string; line: number } | null>(null);
+  const revealNow = (line: number) => {
+    const editor = editorRef.current;
+    if (!editor) return;
+    editor.revealLineInCenter(line);
+    editor.setPosition({ lineNumber: line, column: 1 });
+    editor.focus();
+  };
+
+  useImperativeHandle(props.ref, () => ({
+    flush,
+    focus: () => editorRef.current?.focus(),
+    reveal: (path: string, line: number) => {
+      const key = keyFor(path);
+      const model = models.current.get(key);
+      if (currentKey.current === key && model && editorRef.current?.getModel() === model) revealNow(line);
+      else pendingReveal.current = { key, line };
+    },
+  }));
 
   // The editor itself, once.
   useEffect(() => {
@@ -216,6 +236,11 @@ export function EditorPane(props: EditorPaneProps) {
       if (state) editor.restoreViewState(state);
       setView({ kind: "text" });
       lint(key);
+      if (pendingReveal.current?.key === key) {
+        const line = pendingReveal.current.line;
+        pendingReveal.current = null;
+        revealNow(line);
+      }
     };
     const cached = models.current.get(key);
     if (cached && !cached.isDisposed()) {

@@ -1,68 +1,65 @@
 import { FitAddon } from "@xterm/addon-fit";
-import { Terminal, type ITheme } from "@xterm/xterm";
+import { Terminal } from "@xterm/xterm";
 import { useEffect, useImperativeHandle, useRef, type Ref } from "react";
 import { Comlink, getEngine } from "./engine.ts";
+import { terminalThemes } from "./terminal-theme.ts";
 import type { Theme } from "./theme.ts";
 
 export interface TerminalHandle {
   focus(): void;
 }
 
-/** Commands to type into the shell, once each (`id` tells a new batch from a re-render). */
-export interface RunRequest {
-  id: number;
-  commands: string[];
+/** Fits on show, focuses when switched to (not on first mount). */
+function useActive(active: boolean, fit: React.RefObject<() => void>, term: React.RefObject<Terminal | null>) {
+  const was = useRef(active);
+  useEffect(() => {
+    if (active) fit.current();
+    if (active && !was.current) term.current?.focus();
+    was.current = active;
+  }, [active, fit, term]);
 }
 
-const themes: Record<Theme, ITheme> = {
-  dark: { background: "#101418", foreground: "#e6edf3", cursor: "#e6edf3", selectionBackground: "#3b5070" },
-  light: { background: "#fbfcfd", foreground: "#1b1f24", cursor: "#1b1f24", selectionBackground: "#c8d7f5", black: "#1b1f24", white: "#8c959f", brightWhite: "#6e7781" },
-};
+function makeTerminal(host: HTMLDivElement, theme: Theme) {
+  const term = new Terminal({
+    fontFamily: "ui-monospace, SFMono-Regular, Menlo, Consolas, monospace",
+    fontSize: 14,
+    cursorBlink: true,
+    theme: terminalThemes[theme],
+    screenReaderMode: false,
+  });
+  const fit = new FitAddon();
+  term.loadAddon(fit);
+  term.open(host);
+  const refit = () => {
+    if (host.clientWidth > 0 && host.clientHeight > 0) fit.fit();
+  };
+  refit();
+  // The panel can be resized (splitter, window): fit to it.
+  const observer = new ResizeObserver(() => refit());
+  observer.observe(host);
+  return { term, refit, dispose: () => (observer.disconnect(), term.dispose()) };
+}
 
-/** An xterm.js terminal attached to a login shell in the guest (over the agent, on a tty). */
-export function GuestTerminal(props: { ref?: Ref<TerminalHandle>; theme: Theme; run: RunRequest | null }) {
+/** The VM shell: xterm.js attached to a login shell in the guest itself (over the agent, on a tty). */
+export function GuestTerminal(props: { ref?: Ref<TerminalHandle>; theme: Theme; active: boolean; autoFocus?: boolean }) {
   const host = useRef<HTMLDivElement>(null);
   const termRef = useRef<Terminal | null>(null);
-  const shellId = useRef<number | null>(null);
-  const ranId = useRef<number | null>(null);
-  const runRef = useRef(props.run);
+  const fitRef = useRef<() => void>(() => {});
   const themeRef = useRef(props.theme);
   themeRef.current = props.theme;
-  runRef.current = props.run;
-
-  // Types the pending batch of commands into the shell, if the shell is up.
-  const runPending = () => {
-    const run = runRef.current;
-    if (!run || shellId.current === null || ranId.current === run.id) return;
-    ranId.current = run.id;
-    if (run.commands.length) void getEngine().write(shellId.current, run.commands.join("\n") + "\n");
-  };
+  const autoFocus = useRef(props.autoFocus);
 
   useImperativeHandle(props.ref, () => ({ focus: () => termRef.current?.focus() }));
 
   useEffect(() => {
-    const term = new Terminal({
-      fontFamily: "ui-monospace, SFMono-Regular, Menlo, Consolas, monospace",
-      fontSize: 14,
-      cursorBlink: true,
-      theme: themes[themeRef.current],
-      screenReaderMode: false,
-    });
+    const { term, refit, dispose } = makeTerminal(host.current!, themeRef.current);
     termRef.current = term;
-    const fit = new FitAddon();
-    term.loadAddon(fit);
-    term.open(host.current!);
-    const refit = () => {
-      if (host.current && host.current.clientWidth > 0 && host.current.clientHeight > 0) fit.fit();
-    };
-    refit();
+    fitRef.current = refit;
     const engine = getEngine();
+    let shellId: number | null = null;
     let disposed = false;
-    const dataSub = term.onData((d) => shellId.current !== null && engine.write(shellId.current, d));
-    const resizeSub = term.onResize(({ rows, cols }) => shellId.current !== null && engine.resize(shellId.current, rows, cols));
-    // The panel can be resized (splitter, window): fit to it.
-    const observer = new ResizeObserver(() => refit());
-    observer.observe(host.current!);
+    const dataSub = term.onData((d) => shellId !== null && engine.write(shellId, d));
+    const resizeSub = term.onResize(({ rows, cols }) => shellId !== null && engine.resize(shellId, rows, cols));
     engine
       .openShell(
         term.rows,
@@ -76,30 +73,88 @@ export function GuestTerminal(props: { ref?: Ref<TerminalHandle>; theme: Theme; 
             void engine.write(id, "exit\n");
             return;
           }
-          shellId.current = id;
-          runPending();
+          shellId = id;
         },
         (err: Error) => term.write(`\r\nberth: could not start a shell: ${err.message}\r\n`),
       );
+    if (autoFocus.current) term.focus();
     return () => {
       disposed = true;
-      if (shellId.current !== null) void engine.write(shellId.current, "exit\n");
-      shellId.current = null;
+      if (shellId !== null) void engine.write(shellId, "exit\n");
       dataSub.dispose();
       resizeSub.dispose();
-      observer.disconnect();
-      term.dispose();
+      dispose();
       termRef.current = null;
     };
   }, []);
 
   useEffect(() => {
-    if (termRef.current) termRef.current.options.theme = themes[props.theme];
+    if (termRef.current) termRef.current.options.theme = terminalThemes[props.theme];
   }, [props.theme]);
 
-  useEffect(() => {
-    runPending();
-  }, [props.run]);
+  useActive(props.active, fitRef, termRef);
 
-  return <div className="guest-terminal" ref={host} data-testid="terminal" aria-label="Guest terminal" />;
+  return <div className="guest-terminal" ref={host} data-testid="terminal" aria-label="VM shell: a shell in the Linux guest" />;
 }
+
+// The serial console: one subscription per page (the worker offers no unsubscribe),
+// kept in a bounded buffer so the tab shows what came before it opened.
+const SERIAL_KEEP = 256 * 1024;
+const serialBuffer: Uint8Array[] = [];
+let serialBytes = 0;
+let serialListener: ((b: Uint8Array) => void) | null = null;
+let serialSubscribed = false;
+
+function subscribeSerial() {
+  if (serialSubscribed) return;
+  serialSubscribed = true;
+  void getEngine()
+    .onSerial(
+      Comlink.proxy((bytes: Uint8Array) => {
+        serialBuffer.push(bytes);
+        serialBytes += bytes.length;
+        while (serialBytes > SERIAL_KEEP && serialBuffer.length > 1) serialBytes -= serialBuffer.shift()!.length;
+        serialListener?.(bytes);
+      }),
+    )
+    .catch(() => {
+      serialSubscribed = false;
+    });
+}
+
+/** The VM console: the guest's serial port (kernel messages, a getty if the guest runs one). */
+export function SerialConsole(props: { theme: Theme; active: boolean; autoFocus?: boolean }) {
+  const host = useRef<HTMLDivElement>(null);
+  const termRef = useRef<Terminal | null>(null);
+  const fitRef = useRef<() => void>(() => {});
+  const themeRef = useRef(props.theme);
+  themeRef.current = props.theme;
+  const autoFocus = useRef(props.autoFocus);
+
+  useEffect(() => {
+    const { term, refit, dispose } = makeTerminal(host.current!, themeRef.current);
+    term.options.convertEol = true;
+    termRef.current = term;
+    fitRef.current = refit;
+    for (const b of serialBuffer) term.write(b);
+    serialListener = (b) => term.write(b);
+    subscribeSerial();
+    const dataSub = term.onData((d) => void getEngine().serialWrite(d));
+    if (autoFocus.current) term.focus();
+    return () => {
+      serialListener = null;
+      dataSub.dispose();
+      dispose();
+      termRef.current = null;
+    };
+  }, []);
+
+  useEffect(() => {
+    if (termRef.current) termRef.current.options.theme = terminalThemes[props.theme];
+  }, [props.theme]);
+
+  useActive(props.active, fitRef, termRef);
+
+  return <div className="guest-terminal" ref={host} data-testid="serial-console" aria-label="VM console: the guest's serial port" />;
+}
+

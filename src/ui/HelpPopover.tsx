@@ -6,9 +6,13 @@ export const MOD = isMac ? "⌘" : "Ctrl";
 
 export const SHORTCUTS: [keys: string, what: string][] = [
   [`${MOD}+S`, "Save now (files also save themselves as you type)"],
-  [`${MOD}+B`, "Build the workspace (reserved: arrives with the builder)"],
+  [`${MOD}+B`, "Build the workspace (the Build panel)"],
+  [`${MOD}+Enter`, "Run the built image in the docker terminal"],
   [`${MOD}+\``, "Focus the terminal"],
   [`${MOD}+E`, "Focus the file tree"],
+  ["Alt+1 … 4", "Build, Images, Containers, Volumes panel"],
+  ["F6 / Shift+F6", "Next / previous pane (tree, editor, terminal, panel)"],
+  ["Tab, ↑ ↓", "Complete, and history (in the docker terminal)"],
   ["F1", "Editor commands (in the editor)"],
   [`${MOD}+Space`, "Complete a Dockerfile instruction (in the editor)"],
   [`${isMac ? "⌃⇧M" : "Ctrl+M"}`, "Tab moves focus out of the editor (toggle)"],

@@ -1,18 +1,11 @@
-// The right panel: Build, Images, Containers, Volumes. Placeholders for now;
-// they fill in as the builder and the engine's objects land.
-import { useRef, type KeyboardEvent } from "react";
+// The right panel: Build, Images, Containers, Volumes, as tabs. Each panel
+// stays mounted while hidden, so a build or a log follow goes on.
+import { useRef, type KeyboardEvent, type ReactNode } from "react";
 
 export const SIDE_TABS = ["Build", "Images", "Containers", "Volumes"] as const;
 export type SideTab = (typeof SIDE_TABS)[number];
 
-const placeholders: Record<SideTab, string> = {
-  Build: "Builds of the workspace's Dockerfile will show here, step by step, with what came from the cache. Ctrl+B (⌘B) will start one.",
-  Images: "Images in the engine will be listed here: the bundled busybox and what you build.",
-  Containers: "Containers will be listed here, with their state, logs and a shell into each.",
-  Volumes: "Volumes will be listed here: named volumes outlive the containers that use them.",
-};
-
-export function SidePanel(props: { tab: SideTab; onTab(tab: SideTab): void; notes?: Partial<Record<SideTab, string>> }) {
+export function SidePanel(props: { tab: SideTab; onTab(tab: SideTab): void; panels: Record<SideTab, ReactNode> }) {
   const tabs = useRef<(HTMLButtonElement | null)[]>([]);
 
   // Arrow keys move between tabs (WAI-ARIA tabs pattern, automatic activation).
@@ -43,6 +36,8 @@ export function SidePanel(props: { tab: SideTab; onTab(tab: SideTab): void; note
             id={`side-tab-${t}`}
             aria-selected={props.tab === t}
             aria-controls={`side-panel-${t}`}
+            aria-keyshortcuts={`Alt+${i + 1}`}
+            title={`${t} (Alt+${i + 1})`}
             tabIndex={props.tab === t ? 0 : -1}
             onClick={() => props.onTab(t)}
           >
@@ -52,12 +47,7 @@ export function SidePanel(props: { tab: SideTab; onTab(tab: SideTab): void; note
       </div>
       {SIDE_TABS.map((t) => (
         <div key={t} role="tabpanel" id={`side-panel-${t}`} aria-labelledby={`side-tab-${t}`} hidden={props.tab !== t} className="tab-panel" data-testid={`panel-${t.toLowerCase()}`}>
-          {props.notes?.[t] && (
-            <p className="note" role="status">
-              {props.notes[t]}
-            </p>
-          )}
-          <p className="muted">{placeholders[t]}</p>
+          {props.panels[t]}
         </div>
       ))}
     </aside>

@@ -5,6 +5,7 @@ test("the page restores the guest and its terminal runs commands", async ({ page
   page.on("pageerror", (e) => errors.push(e.message));
   await page.goto("/");
   await expect(page.getByTestId("guest-status")).toHaveText(/Guest running/);
+  await page.getByRole("tab", { name: "VM shell" }).click();
   const terminal = page.getByTestId("terminal");
   // The guest's shell prompt.
   await expect(terminal).toContainText("# ");

@@ -1,0 +1,175 @@
+import { expect, test, type Locator, type Page } from "@playwright/test";
+
+// The playground clicked through in the real page: the docker terminal, the
+// Build panel and its cache, the layer explorer, the container lifecycle and
+// volumes. Every test starts with a fresh browser profile (empty storage).
+
+test.use({ viewport: { width: 1280, height: 800 } });
+
+function watchErrors(page: Page): string[] {
+  const errors: string[] = [];
+  page.on("pageerror", (e) => errors.push(e.message));
+  return errors;
+}
+
+async function ready(page: Page) {
+  await page.goto("/");
+  await expect(page.getByTestId("guest-status")).toHaveText(/Guest running/);
+  const terminal = page.getByTestId("docker-terminal");
+  await expect(terminal).toContainText("$ ");
+  return terminal;
+}
+
+/** Types a line into a terminal (xterm's hidden textarea has focus after a click). */
+async function typeLine(page: Page, terminal: Locator, line: string) {
+  await terminal.click();
+  await page.keyboard.type(line);
+  await page.keyboard.press("Enter");
+}
+
+async function loadExample(page: Page, title: RegExp) {
+  await page.getByRole("button", { name: "Examples" }).click();
+  await page.getByTestId("examples-menu").getByRole("button", { name: title }).click();
+}
+
+const editorText = (page: Page) => page.getByTestId("editor").locator(".view-lines");
+
+test("the docker terminal runs docker commands, completes, keeps history and hints at the rest", async ({ page }) => {
+  const errors = watchErrors(page);
+  const terminal = await ready(page);
+  await typeLine(page, terminal, "docker run --rm busybox echo hello");
+  await expect(terminal).toContainText(/^hello$/m, { useInnerText: true });
+  await typeLine(page, terminal, "docker images");
+  await expect(terminal).toContainText(/busybox\s+latest/);
+
+  // Tab completion: "docker ima" + Tab → "docker images".
+  await terminal.click();
+  await page.keyboard.type("docker vers");
+  await page.keyboard.press("Tab");
+  await expect(terminal).toContainText("docker version");
+  await page.keyboard.press("Control+u");
+
+  // History: Up brings back the last command.
+  await page.keyboard.press("ArrowUp");
+  await page.keyboard.press("ArrowUp");
+  await page.keyboard.press("Enter");
+  await expect(terminal.locator(".xterm-rows")).toContainText(/hello[\s\S]*hello/);
+
+  await typeLine(page, terminal, "ls");
+  await expect(terminal).toContainText("this terminal runs docker commands");
+  await typeLine(page, terminal, "help");
+  await expect(terminal).toContainText("docker build -t app .");
+  expect(errors).toEqual([]);
+});
+
+test("docker run -it attaches the terminal to the container's tty", async ({ page }) => {
+  const terminal = await ready(page);
+  await typeLine(page, terminal, "docker run -it --rm busybox sh");
+  await expect(terminal).toContainText("/ # ");
+  await page.keyboard.type("echo in-$((6*7))\n");
+  await expect(terminal).toContainText("in-42");
+  await page.keyboard.type("exit\n");
+  await typeLine(page, terminal, "docker ps -a");
+  await expect(terminal).toContainText("CONTAINER ID");
+});
+
+test("the Build button builds the layered app; the cache and its misses show per step; layers and their files", async ({ page }) => {
+  test.setTimeout(300_000);
+  const errors = watchErrors(page);
+  await ready(page);
+  await loadExample(page, /Layered app/);
+  await expect(page.getByTestId("tree-file").filter({ hasText: "serve.sh" })).toBeVisible();
+
+  const panel = page.getByTestId("panel-build");
+  const steps = panel.getByTestId("build-step");
+  await page.getByTestId("build-button").click();
+  await expect(panel.getByTestId("build-run")).toHaveAttribute("data-state", "done", { timeout: 120_000 });
+  // FROM, COPY site/, COPY serve.sh, RUN chmod (WORKDIR, ENV, EXPOSE and CMD are metadata).
+  await expect(steps).toHaveCount(4);
+  await expect(steps.first()).toContainText("FROM docker.io/library/busybox:latest");
+  await expect(panel.getByTestId("build-run")).toContainText("Built app:latest");
+
+  // Again: every step after FROM comes from the cache.
+  await page.getByTestId("build-button").click();
+  await expect(panel.getByTestId("build-run")).toHaveAttribute("data-state", "done", { timeout: 120_000 });
+  await expect(steps.filter({ hasText: "CACHED" })).toHaveCount(3);
+
+  // Edit a copied file: its COPY misses the cache and says why.
+  await page.getByTestId("tree-file").filter({ hasText: "serve.sh" }).click();
+  await expect(page.getByTestId("editor-path")).toHaveText("serve.sh");
+  await editorText(page).click();
+  await page.keyboard.press("Control+End");
+  await page.keyboard.insertText("# edited\n");
+  await expect(page.getByTestId("save-status")).toHaveText("All changes saved");
+  await page.keyboard.press("Control+b");
+  await expect(panel.getByTestId("build-run")).toHaveAttribute("data-state", "done", { timeout: 120_000 });
+  const copy = steps.filter({ hasText: "COPY serve.sh" });
+  await expect(copy).toHaveAttribute("data-status", "done");
+  await expect(copy.getByTestId("cache-miss")).toContainText("files changed: serve.sh (contents)");
+  await expect(steps.filter({ hasText: "COPY site/" })).toHaveAttribute("data-status", "cached");
+
+  // The image's layer stack, and the files of its COPY site/ layer.
+  await page.getByRole("tab", { name: "Images" }).click();
+  const images = page.getByTestId("panel-images");
+  await images.getByTestId("image-row").filter({ hasText: "app:latest" }).getByRole("button", { name: /^app:latest/ }).click();
+  const stack = images.getByTestId("layer-stack");
+  await expect(stack.getByTestId("layer")).toHaveCount(4);
+  await expect(stack.getByTestId("layer-empty").first()).toBeVisible();
+  await expect(stack.getByTestId("layer").first()).toContainText(/shared by [2-9]/);
+  await stack.getByTestId("layer").filter({ hasText: "COPY site/" }).click();
+  const files = images.getByTestId("layer-files");
+  await expect(files.getByTestId("fs-tree")).toContainText("index.html");
+  await expect(files.locator('[data-kind="A"]').filter({ hasText: "index.html" }).getByTestId("fs-mark").first()).toHaveText("A");
+  // The merged filesystem up to that layer has busybox's files too.
+  await files.getByLabel("Whole filesystem up to here").check();
+  await expect(files.getByTestId("fs-tree")).toContainText("bin");
+  expect(errors).toEqual([]);
+});
+
+test("a container started from the Containers panel moves along the lifecycle diagram; volumes are created", async ({ page }) => {
+  const errors = watchErrors(page);
+  await ready(page);
+  await page.getByRole("tab", { name: "Containers" }).click();
+  const panel = page.getByTestId("panel-containers");
+  await panel.getByLabel("Container name (optional)").fill("sleeper");
+  await panel.getByRole("button", { name: "Run", exact: true }).click();
+  const row = panel.getByTestId("container-row").filter({ hasText: "sleeper" });
+  await expect(row).toHaveAttribute("data-state", "running");
+  const diagram = panel.getByTestId("lifecycle");
+  await expect(diagram).toHaveAttribute("data-state", "running");
+
+  await panel.getByRole("button", { name: "Pause", exact: true }).click();
+  await expect(diagram).toHaveAttribute("data-state", "paused");
+  await expect(row).toHaveAttribute("data-state", "paused");
+  await panel.getByRole("button", { name: "Unpause", exact: true }).click();
+  await expect(diagram).toHaveAttribute("data-state", "running");
+  await panel.getByRole("button", { name: "Stop", exact: true }).click();
+  await expect(diagram).toHaveAttribute("data-state", "exited", { timeout: 30_000 });
+  await panel.getByRole("button", { name: "Remove", exact: true }).click();
+  await expect(diagram).toHaveAttribute("data-state", "removed");
+  await expect(panel.getByTestId("container-row")).toHaveCount(0);
+
+  await page.getByRole("tab", { name: "Volumes" }).click();
+  const volumes = page.getByTestId("panel-volumes");
+  await volumes.getByLabel("New volume name").fill("notes-data");
+  await volumes.getByRole("button", { name: "Create volume" }).click();
+  await expect(volumes.getByTestId("volume-row").filter({ hasText: "notes-data" })).toBeVisible();
+  await expect(volumes.getByTestId("volume-detail")).toContainText("no containers");
+  await volumes.getByRole("button", { name: "Browse files" }).click();
+  await expect(volumes.getByTestId("volume-detail")).toContainText("No files.");
+  expect(errors).toEqual([]);
+});
+
+test("the status line shows the guest, its memory and storage; keyboard shortcuts switch the panels", async ({ page }) => {
+  await ready(page);
+  const status = page.getByRole("contentinfo", { name: "Status" });
+  await expect(status.getByTestId("status-guest")).toHaveAttribute("data-state", "ready");
+  await expect(status).toContainText(/Memory: .* of .* used/);
+  await expect(status.getByTestId("status-storage")).toContainText(/Storage: \d/);
+  await page.getByRole("button", { name: "Share" }).focus();
+  await page.keyboard.press("Alt+3");
+  await expect(page.getByRole("tab", { name: "Containers" })).toHaveAttribute("aria-selected", "true");
+  await page.keyboard.press("Alt+2");
+  await expect(page.getByRole("tab", { name: "Images" })).toHaveAttribute("aria-selected", "true");
+  await expect(page.getByTestId("panel-images").getByTestId("image-row").filter({ hasText: "busybox:latest" })).toBeVisible();
+});
