@@ -94,9 +94,19 @@ interface StepName {
 export class Builder {
   constructor(private readonly deps: BuilderDeps) {}
 
+  /** SOURCE_DATE_EPOCH of the build running now (seconds), for reproducible images. */
+  private epoch: number | null = null;
+
   async build(opts: BuildOptions, emit: (e: BuildEvent) => void): Promise<BuildResult> {
     const t0 = Date.now();
     const file = opts.dockerfile ?? "Dockerfile";
+    // As BuildKit: SOURCE_DATE_EPOCH fixes every timestamp (history, config,
+    // file mtimes clamped), so the same inputs give the same image digest.
+    const sde = opts.buildArgs?.SOURCE_DATE_EPOCH;
+    if (sde !== undefined && !/^\d+$/.test(sde)) {
+      throw new BerthError("invalid-argument", `invalid SOURCE_DATE_EPOCH: ${sde} (seconds since 1970 expected)`, { flag: "--build-arg" });
+    }
+    this.epoch = sde !== undefined ? Number(sde) : null;
     try {
       if (opts.platform && opts.platform !== PLATFORM) {
         throw new BerthError("invalid-argument", `platform ${opts.platform} cannot run here: the guest is ${PLATFORM}`, { flag: "--platform" });
@@ -213,6 +223,7 @@ export class Builder {
   }
 
   private now(): Date {
+    if (this.epoch !== null) return new Date(this.epoch * 1000);
     return this.deps.now?.() ?? new Date();
   }
 
@@ -249,6 +260,7 @@ export class Builder {
         keyText = JSON.stringify({ ins: ins.keyword, sources: ins.sources.map(describeSource), dest: copyPlan.dest, chown: ins.chown, chmod: ins.chmod, from: copyPlan.fromKey, link: ins.link, exclude: ins.exclude });
       }
       const display = displayInstruction(ins);
+      if (this.epoch !== null) keyText = JSON.stringify({ step: JSON.parse(keyText), sourceDateEpoch: this.epoch });
       const key = await cache.key(state.key, keyText, filesDigest);
       const hit = opts.noCache ? undefined : await cache.get(key);
       const created = this.now().toISOString();
@@ -340,7 +352,7 @@ export class Builder {
         });
       }
       await vm.umount(snap.merged, { detach: true });
-      const layer = await snapshots.commit(snap);
+      const layer = await snapshots.commit(snap, { clampMtime: this.epoch ?? undefined });
       keep = true;
       return layer;
     } finally {
@@ -455,7 +467,7 @@ export class Builder {
           mode: chmod ?? item.mode,
           uid: ins.chown ? uid : 0,
           gid: ins.chown ? gid : 0,
-          mtime: item.mtime ?? 0,
+          mtime: this.epoch !== null ? Math.min(item.mtime ?? 0, this.epoch) : (item.mtime ?? 0),
           data: item.type === "file" ? item.data : undefined,
           linkname: item.linkname,
         });

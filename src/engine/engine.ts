@@ -202,9 +202,14 @@ export class Engine {
     return isGzip(blob) ? gunzip(blob) : blob;
   }
 
+  private buildQueue: Promise<unknown> = Promise.resolve();
+
   async build(opts: BuildOptions, onEvent: (e: BuildEvent) => void): Promise<BuildResult> {
     await this.ready;
-    const result = await this.builder.build(opts, onEvent);
+    // One build at a time: they share the guest and the cache.
+    const run = this.buildQueue.then(() => this.builder.build(opts, onEvent));
+    this.buildQueue = run.catch(() => {});
+    const result = await run;
     this.publish({ type: "builder", action: "build", id: result.imageId, attributes: { tags: result.tags.join(",") } });
     return result;
   }

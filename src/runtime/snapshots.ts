@@ -9,6 +9,7 @@ import { gunzip, isGzip } from "../core/compress.ts";
 import type { ContentStore } from "../core/content.ts";
 import { BerthError } from "../core/errors.ts";
 import { buildLayer, overlayUpperToLayer, splitForGuest } from "../core/layers.ts";
+import { readTar, writeTar } from "../core/tar.ts";
 import type { GuestVM } from "../vm/guest.ts";
 
 export const WORK_ROOT = "/var/lib/berth";
@@ -126,9 +127,14 @@ export class GuestSnapshots {
   }
 
   /** The changes in a snapshot's upper directory, as an OCI layer stored in the content store. */
-  async commit(snap: Snapshot): Promise<CommittedLayer> {
+  async commit(snap: Snapshot, opts: { clampMtime?: number } = {}): Promise<CommittedLayer> {
     const [upperTar, opaque] = await Promise.all([this.vm.createTar(snap.upper), this.vm.listOpaque(snap.upper)]);
-    const ociTar = overlayUpperToLayer(upperTar, opaque);
+    let ociTar = overlayUpperToLayer(upperTar, opaque);
+    if (opts.clampMtime !== undefined) {
+      // Reproducible layers: no file newer than SOURCE_DATE_EPOCH.
+      const limit = opts.clampMtime;
+      ociTar = writeTar(readTar(ociTar).map((e) => (e.mtime > limit ? { ...e, mtime: limit } : e)));
+    }
     const layer = await buildLayer(ociTar);
     const w = await this.content.ingest({ digest: layer.digest, size: layer.size });
     try {

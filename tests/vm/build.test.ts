@@ -224,4 +224,14 @@ COPY --from=build /out/artifact /artifact
       expect((await engine.images.content.list()).map((b) => b.digest).sort()).toEqual(blobs);
     }
   });
+
+  it("SOURCE_DATE_EPOCH makes the same inputs give the same image digest", async () => {
+    const df = "FROM busybox\nCOPY greet.sh /greet.sh\nRUN echo made > /made && touch /made\nCMD [\"sh\"]\n";
+    const opts = { context: ctx({ Dockerfile: df, "greet.sh": "echo hi\n" }), buildArgs: { SOURCE_DATE_EPOCH: "1700000000" } };
+    const a = await build({ ...opts, noCache: true });
+    const b = await build({ ...opts, noCache: true });
+    expect(b.result.imageId).toBe(a.result.imageId);
+    const plain = await build({ context: opts.context, noCache: true });
+    expect(plain.result.imageId).not.toBe(a.result.imageId);
+  });
 });
