@@ -240,7 +240,7 @@ export class RegistryClient {
       return {};
     }
     if (response.status === 401) {
-      const challenge = preferredChallenge(parseChallenges(response.headers.get("www-authenticate")));
+      const challenge = preferredChallenge(parseChallenges(challengeHeader(response)));
       await response.body?.cancel();
       return challenge ? { challenge } : {};
     }
@@ -297,7 +297,7 @@ export class RegistryClient {
     }
     const response = await this.send(registry, { ...spec, headers });
     if (response.status !== 401 || spec.auth === false) return response;
-    const challenge = preferredChallenge(parseChallenges(response.headers.get("www-authenticate")));
+    const challenge = preferredChallenge(parseChallenges(challengeHeader(response)));
     if (challenge === undefined) return response;
     // A challenge: remember it, get credentials or a token for it, and try once more.
     const known = state.challenge;
@@ -646,6 +646,11 @@ export class Repository {
     }
     return tags;
   }
+}
+
+/** WWW-Authenticate, or the name the registry proxy passes it under (src/registry/proxy-plugin.ts). */
+function challengeHeader(response: Response): string | null {
+  return response.headers.get("www-authenticate") ?? response.headers.get("x-registry-www-authenticate");
 }
 
 function headerDigest(response: Response): Digest | undefined {

@@ -10,6 +10,8 @@
 // (Docker Hub sends blob downloads to a CDN) are followed here, dropping
 // Authorization when the host changes. Locations in answers are passed on
 // untouched: the client maps them back through the proxy itself.
+// WWW-Authenticate comes back as X-Registry-WWW-Authenticate, so that the
+// browser does not answer a Basic challenge with its own login dialog.
 //
 // It is meant for a development server on 127.0.0.1: it forwards to any host
 // a page names. Do not expose it on a public address.
@@ -24,6 +26,8 @@ import type { Plugin } from "vite";
 import { registryScheme } from "./hosts.ts";
 
 export const REGISTRY_PROXY_PATH = "/registry-proxy/";
+/** The header the proxy passes a registry's WWW-Authenticate in (see below). */
+export const CHALLENGE_HEADER = "x-registry-www-authenticate";
 
 export interface RegistryProxyOptions {
   /** URL path the proxy answers under (default "/registry-proxy/"). */
@@ -118,7 +122,10 @@ export function registryProxyMiddleware(options: RegistryProxyOptions = {}): Mid
         }
         const out: Record<string, string | string[]> = {};
         for (const [key, value] of Object.entries(answer.headers)) {
-          if (value !== undefined && !DROP_RESPONSE.has(key)) out[key] = value;
+          if (value === undefined || DROP_RESPONSE.has(key)) continue;
+          // A same-origin 401 with WWW-Authenticate: Basic makes a browser open its own
+          // login dialog (and a headless one wait forever): pass the challenge under another name.
+          out[key === "www-authenticate" ? CHALLENGE_HEADER : key] = value;
         }
         res.writeHead(status, answer.statusMessage, out);
         answer.pipe(res);
