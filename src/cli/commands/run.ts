@@ -2,7 +2,8 @@
 // stream to them.
 
 import type { ContainerCreateOptions, MountRequest, PortBinding } from "../../core/engine-api.ts";
-import { parseReference } from "../../registry/reference.ts";
+import { toBerthError } from "../../core/errors.ts";
+import { familiarString, parseReference, withDefaultTag } from "../../registry/reference.ts";
 import type { CommandContext, CommandDef } from "../command.ts";
 import { CliError, UsageError } from "../errors.ts";
 import type { FlagSpec } from "../flags.ts";
@@ -11,6 +12,7 @@ import { parseMountFlag, parseTmpfsFlag, parseVolumeFlag } from "../opts/mounts.
 import { DEFAULT_DETACH_KEYS, parseDetachKeys, parseEnvFile, parseLabels, parseRestartPolicy, resolveEnv } from "../opts/misc.ts";
 import { parsePublish } from "../opts/ports.ts";
 import { parseBytes } from "../format/units.ts";
+import { ProgressPrinter } from "../progress.ts";
 import { runSession } from "../session.ts";
 import { boolFlag, daemonMessage, envLookup, intFlag, listFlag, localPath, readLocalFile, stringFlag, usage } from "./shared.ts";
 
@@ -36,6 +38,7 @@ export const CONTAINER_FLAGS: FlagSpec[] = [
   stringFlag("network", undefined, "Connect a container to a network", { typeName: "network", aliases: ["net"], complete: "network" }),
   listFlag("network-alias", undefined, "Add network-scoped alias for the container", { aliases: ["net-alias"] }),
   intFlag("pids-limit", undefined, "Tune container pids limit (set -1 for unlimited)"),
+  stringFlag("pull", undefined, 'Pull image before running ("always", "missing", "never")', { default: "missing", complete: ["always", "missing", "never"] }),
   listFlag("publish", "p", "Publish a container's port(s) to the host"),
   boolFlag("publish-all", "P", "Publish all exposed ports to random ports"),
   boolFlag("read-only", undefined, "Mount the container's root filesystem as read only"),
@@ -149,14 +152,51 @@ function report(ctx: CommandContext, message: string, withHelp: boolean, status:
   return new CliError(text, status);
 }
 
-async function create(ctx: CommandContext, opts: ContainerCreateOptions): Promise<string> {
+/** Pulls the image for run/create, with the pull's output on stderr as docker prints it. */
+async function pullForCreate(ctx: CommandContext, image: string): Promise<void> {
+  const progress = new ProgressPrinter((t) => ctx.err(t), ctx.io.isTTY, ctx.io.columns ?? 80);
   try {
-    const { id, warnings } = await ctx.engine.containerCreate(opts);
-    for (const w of warnings) ctx.err(`WARNING: ${w}\n`);
-    return id;
+    await ctx.engine.imagePull(image, {}, (m) => progress.message(m));
   } catch (err) {
     throw report(ctx, daemonMessage(err), true, 125);
   }
+}
+
+/**
+ * Creates the container. Like the docker CLI: with --pull=missing (the
+ * default) an image the engine does not have is pulled ("Unable to find
+ * image 'x:latest' locally") and the create tried again; --pull=always pulls
+ * first; --pull=never only reports it missing.
+ */
+async function create(ctx: CommandContext, opts: ContainerCreateOptions): Promise<string> {
+  const policy = ctx.flags.string("pull") || "missing";
+  if (!["always", "missing", "never"].includes(policy)) {
+    throw report(ctx, `invalid pull option: '${policy}': must be one of "always", "missing" or "never"`, true, 125);
+  }
+  const named = !IMAGE_ID.test(opts.image);
+  if (policy === "always" && named) await pullForCreate(ctx, opts.image);
+  const attempt = async () => {
+    const { id, warnings } = await ctx.engine.containerCreate(opts);
+    for (const w of warnings) ctx.err(`WARNING: ${w}\n`);
+    return id;
+  };
+  try {
+    return await attempt();
+  } catch (err) {
+    if (!(policy === "missing" && named && isNoSuchImage(err))) throw report(ctx, daemonMessage(err), true, 125);
+  }
+  ctx.err(`Unable to find image '${familiarString(withDefaultTag(parseReference(opts.image)))}' locally\n`);
+  await pullForCreate(ctx, opts.image);
+  try {
+    return await attempt();
+  } catch (err) {
+    throw report(ctx, daemonMessage(err), true, 125);
+  }
+}
+
+function isNoSuchImage(err: unknown): boolean {
+  const e = toBerthError(err);
+  return e.kind === "not-found" && e.message.startsWith("No such image");
 }
 
 function checkTty(ctx: CommandContext, tty: boolean, stdin: boolean): void {

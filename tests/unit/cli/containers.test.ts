@@ -229,7 +229,15 @@ describe("run", () => {
 
   it("fails with 125 when the image is missing and 127 when the command is", async () => {
     const a = await docker(new FakeEngine(), ["run", "nosuch"]);
-    expect(a).toMatchObject({ code: 125, err: "docker: Error response from daemon: No such image: nosuch:latest.\nSee 'docker run --help'.\n" });
+    expect(a).toMatchObject({
+      code: 125,
+      err:
+        "Unable to find image 'nosuch:latest' locally\n" +
+        "docker: Error response from daemon: pull access denied for nosuch, repository does not exist or may require 'docker login': denied: requested access to the resource is denied.\n" +
+        "See 'docker run --help'.\n",
+    });
+    const never = await docker(new FakeEngine(), ["run", "--pull", "never", "nosuch"]);
+    expect(never).toMatchObject({ code: 125, err: "docker: Error response from daemon: No such image: nosuch:latest.\nSee 'docker run --help'.\n" });
     const b = await docker(new FakeEngine(), ["run", "busybox", "nosuchcmd"]);
     expect(b.code).toBe(127);
     expect(b.err).toMatch(/^docker: Error response from daemon: .*exec: "nosuchcmd": executable file not found in \$PATH: unknown\.\n$/);

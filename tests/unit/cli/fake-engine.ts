@@ -921,6 +921,9 @@ export class FakeEngine implements EngineApi {
     const full = (repo.includes("/") && /[.:]|^localhost/.test(repo.split("/")[0]!) ? repo : `docker.io/${repo.includes("/") ? repo : `library/${repo}`}`) + (at >= 0 ? `@${tag}` : `:${tag}`);
     const path = full.replace(/^[^/]+\//, "").replace(/[:@].*$/, "");
     if (repo.includes("missing")) throw new BerthError("not-found", `manifest for ${repo}:${tag} not found: manifest unknown: manifest unknown`);
+    if (repo.includes("nosuch")) {
+      throw new BerthError("unauthorized", `pull access denied for ${repo}, repository does not exist or may require 'docker login': denied: requested access to the resource is denied`);
+    }
     const layer = hex64("pull:" + full).slice(0, 12);
     const familiar = at >= 0 ? ref : `${repo}:${tag}`;
     const existing = this.images.find((i) => i.repoTags.includes(familiar));

@@ -221,3 +221,29 @@ describe("progress printer", () => {
     );
   });
 });
+
+describe("docker run / create of a missing image", () => {
+  it("pulls it first, as the docker CLI does, with the pull's output on stderr", async () => {
+    const e = new FakeEngine();
+    const r = await docker(e, ["run", "--rm", "hello", "echo", "hi"]);
+    expect(r.code).toBe(0);
+    expect(r.out).toBe("hi\n");
+    const err = r.err.split("\n");
+    expect(err[0]).toBe("Unable to find image 'hello:latest' locally");
+    expect(err[1]).toBe("latest: Pulling from library/hello");
+    expect(r.err).toContain("Status: Downloaded newer image for hello:latest\n");
+    expect(e.callsTo("containerCreate")).toHaveLength(2);
+  });
+
+  it("--pull always pulls an image it has; --pull never does not pull", async () => {
+    const e = new FakeEngine();
+    const r = await docker(e, ["create", "--pull", "always", "busybox"]);
+    expect(r.code).toBe(0);
+    expect(e.callsTo("imagePull")).toEqual([["busybox", {}]]);
+    const bad = await docker(e, ["create", "--pull", "sometimes", "busybox"]);
+    expect(bad.err).toContain(`invalid pull option: 'sometimes'`);
+    const never = await docker(e, ["create", "--pull", "never", "hello"]);
+    expect(never.code).toBe(125);
+    expect(e.callsTo("imagePull")).toHaveLength(1);
+  });
+});
