@@ -5,7 +5,7 @@ import { defineConfig } from "vitest/config";
 // and run in one fork so that only one emulator competes for the two cores.
 export default defineConfig({
   test: {
-    include: ["tests/unit/**/*.test.ts", "tests/vm/**/*.test.ts", "src/**/*.test.ts"],
+    include: ["tests/unit/**/*.test.ts", "tests/vm/**/*.test.ts", "tests/registry/**/*.test.ts", "src/**/*.test.ts"],
     testTimeout: 120_000,
     hookTimeout: 180_000,
     pool: "forks",

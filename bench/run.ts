@@ -8,7 +8,7 @@ import { createNodeEngine } from "../src/engine/node.ts";
 import { createMemoryStorage } from "../src/storage/memory.ts";
 import { benchGuest, type GuestBenchResult } from "../src/vm/bench.ts";
 
-type Result = GuestBenchResult & EngineBenchResult;
+type Result = GuestBenchResult & EngineBenchResult & { page_ready_ms?: number; page_download_bytes?: number };
 import { startNodeGuest } from "../src/vm/node.ts";
 
 const json = process.argv.includes("--json");
@@ -27,6 +27,8 @@ const goals: Record<string, { op: "<=" | ">="; value: number; where?: string }> 
   build_cached_ms: { op: "<=", value: 100, where: "chromium" },
   layer_commit_mb_s: { op: ">=", value: 20 },
   run_echo_ms: { op: "<=", value: 200, where: "chromium" },
+  page_ready_ms: { op: "<=", value: 1000, where: "chromium" },
+  page_download_bytes: { op: "<=", value: 10 * 1024 * 1024, where: "chromium" },
   exec_echo_ms: { op: "<=", value: 1e9 },
 };
 
@@ -57,6 +59,20 @@ async function benchChromium(): Promise<Result> {
       args: ["--no-sandbox", "--headless", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--disable-sync"],
     });
     try {
+      // A new user's first visit: navigation start until the guest is running
+      // and the terminal is there, and what the page downloaded until then.
+      const first = await browser.newContext();
+      const fresh = await first.newPage();
+      let downloaded = 0;
+      fresh.on("requestfinished", (r) => {
+        void r.sizes().then((sz) => (downloaded += sz.responseBodySize + sz.responseHeadersSize));
+      });
+      await fresh.goto(`http://127.0.0.1:${port}/`);
+      await fresh.waitForFunction(() => /Guest running/.test(document.querySelector("[data-testid=guest-status]")?.textContent ?? "") && !!document.querySelector(".xterm"), null, { timeout: 60_000 });
+      const pageReady = await fresh.evaluate(() => performance.now());
+      await new Promise((r) => setTimeout(r, 500));
+      await first.close();
+
       const page = await browser.newPage();
       await page.goto(`http://127.0.0.1:${port}/?bench`);
       log("chromium: measuring…");
@@ -64,7 +80,7 @@ async function benchChromium(): Promise<Result> {
       const guest = (await page.evaluate(() => (window as unknown as { berthBench: () => Promise<GuestBenchResult> }).berthBench())) as GuestBenchResult;
       log("chromium: measuring the engine…");
       const engine = (await page.evaluate(() => (window as unknown as { berthEngineBench: () => Promise<EngineBenchResult> }).berthEngineBench())) as EngineBenchResult;
-      return { ...guest, ...engine };
+      return { ...guest, ...engine, page_ready_ms: Math.round(pageReady), page_download_bytes: downloaded };
     } finally {
       await browser.close();
     }
@@ -104,7 +120,8 @@ if (json) {
   const rows = Object.keys(goals).map((metric) => {
     const g = goals[metric];
     const cell = (where: "node" | "chromium") => {
-      const v = results[where][metric as keyof Result] as number;
+      const v = results[where][metric as keyof Result] as number | undefined;
+      if (v === undefined) return "-";
       const applies = (!g.where || g.where === where) && g.value < 1e9;
       const ok = g.op === "<=" ? v <= g.value : v >= g.value;
       return `${v}${applies ? (ok ? " ✓" : " ✗") : ""}`;

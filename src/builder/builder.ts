@@ -196,12 +196,7 @@ export class Builder {
         image = await this.deps.images.resolve(base.ref);
       } catch (err) {
         const e = toBerthError(err);
-        if (e.kind !== "not-found") throw e;
-        throw located(
-          new BerthError("not-found", `failed to resolve source metadata for ${base.ref}: no such image in the local store (pulling from a registry is not available yet)`),
-          file,
-          stage.from,
-        );
+        throw located(new BerthError(e.kind, `failed to resolve source metadata for ${fullName(base.ref)}: ${e.message}`, e.details), file, stage.from);
       }
       state = { layers: image.layers, config: image.config, key: image.id, missed: false, cmdSet: false };
     }

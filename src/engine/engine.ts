@@ -4,6 +4,10 @@
 import { Builder, type BuilderGuest, type ResolvedImage as BuilderImage } from "../builder/builder.ts";
 import { BuildCache } from "../builder/cache.ts";
 import type {
+  LoadedImage,
+  ProgressMessage,
+  PullResult,
+  PushResult,
   ContainerCreateOptions,
   DiskUsage,
   ExecOptions,
@@ -32,6 +36,7 @@ import { importBundledImages } from "./bundled.ts";
 import { ContainerService, type ContainerNetworking } from "./containers.ts";
 import { httpRequest, type HttpRequest, type HttpResponse } from "./http-proxy.ts";
 import { type PortPublisher, VirtualPortPublisher } from "./ports.ts";
+import { Distribution, type DistributionOptions } from "./distribution.ts";
 import { NetworkService } from "./networks.ts";
 import { VolumeService } from "./volumes.ts";
 import { ImageStore, type LayoutReader } from "./images.ts";
@@ -45,6 +50,8 @@ export interface EngineDeps {
   networking?: ContainerNetworking;
   /** Published ports: real TCP listeners in Node, the service worker's port/<n>/ paths in the page. */
   ports?: PortPublisher;
+  /** Registry access: fetch, a CORS proxy for pages, insecure registries. */
+  registry?: Omit<DistributionOptions, "images" | "containerArchive" | "publish">;
 }
 
 type Subscriber = { fn: (e: EngineEvent) => void; filters?: Record<string, string[]> };
@@ -56,6 +63,7 @@ export class Engine {
   readonly containers: ContainerService;
   readonly networks: NetworkService;
   readonly ports: PortPublisher;
+  readonly distribution: Distribution;
   private readonly builder: Builder;
   private vmNow: GuestVM | null = null;
   private guestPromise: Promise<BuilderGuest> | null = null;
@@ -87,11 +95,21 @@ export class Engine {
       publish: (action, id, attributes) => this.publish({ type: "container", action, id, attributes }),
     });
     this.cache = new BuildCache(refs, content);
+    this.distribution = new Distribution({
+      images: this.images,
+      ...(deps.registry ?? {}),
+      containerArchive: (id) => this.containers.archiveGet(id, "/"),
+      publish: (action, id, attributes) => this.publish({ type: "image", action, id, attributes }),
+    });
     this.builder = new Builder({
       content,
       cache: this.cache,
       images: {
-        resolve: async (ref) => toBuilderImage(await this.images.resolve(ref)),
+        // FROM an image the store lacks pulls it, as docker build does.
+        resolve: async (ref) => {
+          const local = await this.images.find(ref);
+          return toBuilderImage(local ?? (await this.distribution.ensureImage(ref)));
+        },
         writeImage: async ({ config, layers, tags }) => ({ id: (await this.images.writeImage({ config, layers, tags })).id }),
       },
       guest: () => this.guest(),
@@ -233,6 +251,38 @@ export class Engine {
       }
     }
     return { deleted, spaceReclaimed: space };
+  }
+
+  // ---------- registries and archives ----------
+
+  async imagePull(ref: string, opts: { platform?: string; allTags?: boolean }, onProgress: (m: ProgressMessage) => void): Promise<PullResult> {
+    await this.ready;
+    return this.distribution.pull(ref, opts, onProgress);
+  }
+  async imagePush(ref: string, opts: { allTags?: boolean }, onProgress: (m: ProgressMessage) => void): Promise<PushResult[]> {
+    await this.ready;
+    return this.distribution.push(ref, opts, onProgress);
+  }
+  registryLogin(opts: { server?: string; username: string; password: string }) {
+    return this.distribution.login(opts);
+  }
+  registryLogout(server?: string) {
+    return this.distribution.logout(server);
+  }
+  async imageSave(refs: string[], opts?: { format?: "docker" | "oci" }): Promise<Uint8Array> {
+    await this.ready;
+    return this.distribution.save(refs, opts);
+  }
+  async imageLoad(tar: Uint8Array): Promise<LoadedImage[]> {
+    await this.ready;
+    return this.distribution.load(tar);
+  }
+  async imageImport(tar: Uint8Array, opts?: { ref?: string; changes?: string[]; message?: string; platform?: string }) {
+    await this.ready;
+    return this.distribution.import(tar, opts);
+  }
+  containerExport(id: string): Promise<Uint8Array> {
+    return this.distribution.export(id);
   }
 
   // ---------- containers ----------

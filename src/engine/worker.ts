@@ -72,6 +72,8 @@ async function createEngine(base: string): Promise<void> {
       storage,
       startGuest: () => startVm(new URL("guest/", base).href),
       bundled: fetchReader(new URL("images/", base)),
+      // Registries without CORS headers through the dev/preview server's proxy (npm start).
+      registry: { proxy: { base: new URL("/registry-proxy/", base).href } },
     });
     engineReady.resolve(engine);
   } catch (err) {

@@ -138,7 +138,7 @@ COPY --from=build /out/artifact /artifact
     const missing = await engine.build({ context: ctx({ Dockerfile: "FROM busybox\nCOPY nope.txt /\n" }) }, () => {}).catch((e) => e);
     expect(missing.message).toMatch(/^Dockerfile:2: .*"\/nope\.txt": not found/);
     const noImage = await engine.build({ context: ctx({ Dockerfile: "FROM alpine:3.19\n" }) }, () => {}).catch((e) => e);
-    expect(noImage.message).toMatch(/^Dockerfile:1: failed to resolve source metadata for alpine:3\.19/);
+    expect(noImage.message).toMatch(/^Dockerfile:1: failed to resolve source metadata for docker\.io\/library\/alpine:3\.19: /);
     const remote = await engine.build({ context: ctx({ Dockerfile: "FROM busybox\nADD https://example.com/x.tar /\n" }) }, () => {}).catch((e) => e);
     expect(remote.message).toMatch(/^Dockerfile:2: ADD https:\/\/example\.com\/x\.tar: fetching from the network is not available/);
   });
