@@ -3,6 +3,7 @@ import type { StartProgress } from "../engine/worker.ts";
 import { workspacePathProblem, type WorkspaceEntry } from "../engine/workspace.ts";
 import { BuildPanel, contextFromWorkspace, type BuildSettings } from "./BuildPanel.tsx";
 import { ContainersPanel } from "./ContainersPanel.tsx";
+import { setBeforeContext } from "./DockerTerminal.tsx";
 import { isDockerfileName } from "./diagnostics.ts";
 import { useConfirm } from "./Dialog.tsx";
 import type { EditorHandle, SaveState } from "./EditorPane.tsx";
@@ -458,6 +459,9 @@ export function App() {
     }
   };
   const build = useCallback(() => void buildRef.current(), []);
+
+  // `docker build` in a terminal sees what the editor shows: pending edits are saved first.
+  useEffect(() => setBeforeContext(async () => editor.current?.flush()), []);
 
   const revealInEditor = useCallback(
     (file: string, line: number) => {

@@ -50,11 +50,11 @@ const ACTION_LABEL: Record<Action, string> = {
 
 /** Where each state sits on the diagram. */
 const NODES: { state: Shown; x: number; y: number }[] = [
-  { state: "created", x: 8, y: 14 },
-  { state: "running", x: 116, y: 14 },
-  { state: "paused", x: 224, y: 14 },
-  { state: "exited", x: 116, y: 100 },
-  { state: "removed", x: 224, y: 100 },
+  { state: "created", x: 6, y: 14 },
+  { state: "running", x: 138, y: 14 },
+  { state: "paused", x: 270, y: 14 },
+  { state: "exited", x: 138, y: 100 },
+  { state: "removed", x: 270, y: 100 },
 ];
 const NODE_W = 76;
 const NODE_H = 28;
@@ -96,7 +96,7 @@ export function Lifecycle(props: { state: Shown }) {
   };
   return (
     <figure className="lifecycle" data-testid="lifecycle" data-state={props.state} aria-label={`Lifecycle: the container is ${props.state}`}>
-      <svg viewBox="0 0 310 140" role="img" aria-hidden="true">
+      <svg viewBox="0 0 352 140" role="img" aria-hidden="true">
         <defs>
           <marker id="lc-arrow" viewBox="0 0 10 10" refX="9" refY="5" markerWidth="6" markerHeight="6" orient="auto-start-reverse">
             <path d="M0 0 10 5 0 10z" className="lc-arrowhead" />

@@ -54,8 +54,16 @@ function saveHistory(history: string[]) {
   }
 }
 
+let beforeContext: () => Promise<void> = async () => {};
+
+/** Called before a terminal's `docker build` reads the workspace (the page saves pending edits there). */
+export function setBeforeContext(fn: () => Promise<void>) {
+  beforeContext = fn;
+}
+
 /** The build context for `docker build PATH`: the workspace (or a folder of it). */
 async function loadContext(path: string): Promise<BuildContext> {
+  await beforeContext().catch(() => {});
   const rel = relativeInside(WORKSPACE_DIR, path);
   if (rel === null) throw new Error(`unable to prepare context: ${path} is outside the workspace (${WORKSPACE_DIR}, the files on the left)`);
   const prefix = rel === "" || rel === "." ? "" : rel.replace(/\/+$/, "") + "/";

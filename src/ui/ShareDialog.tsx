@@ -47,7 +47,7 @@ export function ShareDialog(props: { fileCount: number; snapshot(): Promise<Shar
           uploaded, and the page that opens it asks before anything runs.
         </p>
         <label className="field">
-          <span>Commands to run when the recipient clicks Run (optional, one per line)</span>
+          <span>Commands to run in the docker terminal when the recipient clicks Run (optional, one docker command per line)</span>
           <textarea
             rows={3}
             value={commands}

@@ -73,7 +73,8 @@ export function TerminalTabs(props: { ref?: Ref<TerminalTabsHandle>; theme: Them
       h?.focus();
     },
     openExec: (container: string, name: string) => {
-      addDocker(`docker exec -it ${container} sh`, `exec ${name}`);
+      // The name reads better than the ID, and docker names need no quoting.
+      addDocker(`docker exec -it ${/^[a-zA-Z0-9][a-zA-Z0-9_.-]*$/.test(name) ? name : container} sh`, `exec ${name}`);
     },
   }));
 
@@ -136,7 +137,7 @@ export function TerminalTabs(props: { ref?: Ref<TerminalTabsHandle>; theme: Them
                 initialCommand={t.initialCommand}
                 autoFocus={t.autoFocus}
                 label={`Docker terminal: ${t.title}`}
-                testId={t.id === "docker-1" ? "docker-terminal" : `docker-terminal-${t.id}`}
+                testId={t.id === "docker-1" ? "docker-terminal" : t.id.replace("docker-", "docker-terminal-")}
               />
             ) : t.kind === "shell" ? (
               <GuestTerminal

@@ -47,5 +47,6 @@ export function instructionText(createdBy: string | undefined): string {
   t = t.replace(/^\/bin\/sh -c #\(nop\)\s*/, "");
   t = t.replace(/^\/bin\/sh -c /, "RUN ");
   t = t.replace(/\s*# buildkit$/, "");
+  t = t.replace(/^RUN (\|\d+ .*? )?\/bin\/sh -c /, "RUN $1");
   return t;
 }

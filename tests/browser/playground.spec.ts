@@ -69,6 +69,8 @@ test("docker run -it attaches the terminal to the container's tty", async ({ pag
   await page.keyboard.type("echo in-$((6*7))\n");
   await expect(terminal).toContainText("in-42");
   await page.keyboard.type("exit\n");
+  // Back at the docker prompt once the container is gone.
+  await expect(terminal).toContainText(/# exit\s*\$/);
   await typeLine(page, terminal, "docker ps -a");
   await expect(terminal).toContainText("CONTAINER ID");
 });
@@ -143,6 +145,16 @@ test("a container started from the Containers panel moves along the lifecycle di
   await expect(row).toHaveAttribute("data-state", "paused");
   await panel.getByRole("button", { name: "Unpause", exact: true }).click();
   await expect(diagram).toHaveAttribute("data-state", "running");
+
+  // Exec opens a terminal tab attached to a shell in the container.
+  await panel.getByRole("button", { name: "Exec shell" }).click();
+  await expect(page.getByRole("tab", { name: "exec sleeper" })).toHaveAttribute("aria-selected", "true");
+  const exec = page.getByTestId("docker-terminal-2");
+  await expect(exec).toContainText("/ # ");
+  await page.keyboard.type("echo from-$((40+2))\n");
+  await expect(exec).toContainText("from-42");
+  await page.keyboard.type("exit\n");
+  await expect(exec).toContainText(/# exit\s*\$/);
   await panel.getByRole("button", { name: "Stop", exact: true }).click();
   await expect(diagram).toHaveAttribute("data-state", "exited", { timeout: 30_000 });
   await panel.getByRole("button", { name: "Remove", exact: true }).click();

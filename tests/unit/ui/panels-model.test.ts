@@ -91,5 +91,6 @@ describe("format", () => {
     expect(instructionText("/bin/sh -c #(nop)  CMD [\"sh\"]")).toBe('CMD ["sh"]');
     expect(instructionText("/bin/sh -c chmod +x serve.sh # buildkit")).toBe("RUN chmod +x serve.sh");
     expect(instructionText("COPY serve.sh ./ # buildkit")).toBe("COPY serve.sh ./");
+    expect(instructionText("RUN /bin/sh -c chmod +x serve.sh # buildkit")).toBe("RUN chmod +x serve.sh");
   });
 });
