@@ -185,3 +185,51 @@ test("the status line shows the guest, its memory and storage; keyboard shortcut
   await expect(page.getByRole("tab", { name: "Images" })).toHaveAttribute("aria-selected", "true");
   await expect(page.getByTestId("panel-images").getByTestId("image-row").filter({ hasText: "busybox:latest" })).toBeVisible();
 });
+
+test("a failed build points at its Dockerfile line, and the editor jumps there", async ({ page }) => {
+  await ready(page);
+  await page.getByRole("button", { name: "New file", exact: true }).click();
+  const input = page.getByRole("textbox", { name: "New file name" });
+  await input.fill("Dockerfile");
+  await input.press("Enter");
+  await editorText(page).click();
+  await page.keyboard.insertText("FROM busybox\nRUN echo before\nRUN exit 3\n");
+  await page.keyboard.press("Escape");
+  await expect(page.getByTestId("save-status")).toHaveText("All changes saved");
+  await page.getByTestId("build-button").click();
+  const panel = page.getByTestId("panel-build");
+  await expect(panel.getByTestId("build-run")).toHaveAttribute("data-state", "failed", { timeout: 120_000 });
+  await expect(panel.getByTestId("build-step").filter({ hasText: "RUN exit 3" })).toHaveAttribute("data-status", "failed");
+  const where = panel.getByTestId("build-error-location");
+  await expect(where).toHaveText("Dockerfile:3");
+  await page.keyboard.press("Control+Home");
+  await where.click();
+  await expect(page.getByTestId("editor").locator(".active-line-number")).toHaveText("3");
+});
+
+test("Reset everything asks first, then deletes the workspace and images and reloads", async ({ page }) => {
+  const terminal = await ready(page);
+  await loadExample(page, /Multi-stage/);
+  await expect(page.getByTestId("tree-file").filter({ hasText: "build.sh" })).toBeVisible();
+  await typeLine(page, terminal, "docker tag busybox mine:1");
+  await typeLine(page, terminal, "docker images");
+  await expect(terminal).toContainText(/mine\s+1/);
+
+  await page.getByRole("tab", { name: "VM console" }).click();
+  await expect(page.getByTestId("serial-console")).toBeVisible();
+
+  await page.getByRole("button", { name: "Reset everything" }).click();
+  const dialog = page.getByTestId("confirm-dialog");
+  await expect(dialog).toContainText("This deletes everything Berth keeps in this browser");
+  await dialog.getByRole("button", { name: "Cancel" }).click();
+  await expect(page.getByTestId("tree-file").filter({ hasText: "build.sh" })).toBeVisible();
+
+  await page.getByRole("button", { name: "Reset everything" }).click();
+  await page.getByTestId("confirm-dialog").getByRole("button", { name: "Delete everything and reload" }).click();
+  await expect(page.getByTestId("file-tree")).toContainText("No files yet");
+  const fresh = page.getByTestId("docker-terminal");
+  await expect(page.getByTestId("guest-status")).toHaveText(/Guest running/);
+  await typeLine(page, fresh, "docker images");
+  await expect(fresh).toContainText(/busybox\s+latest/);
+  await expect(fresh).not.toContainText("mine");
+});
