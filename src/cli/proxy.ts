@@ -19,7 +19,8 @@ export function withCallbackProxy(engine: EngineApi, proxy: <T extends object>(v
     get(target, prop, receiver) {
       const value = Reflect.get(target, prop, receiver) as unknown;
       if (typeof value !== "function") return value;
-      return (...args: unknown[]) => (value as (...a: unknown[]) => unknown).apply(target, args.map(wrap));
+      // Reflect.apply: on a comlink remote, `.apply` would be a remote property.
+      return (...args: unknown[]) => Reflect.apply(value as (...a: unknown[]) => unknown, target, args.map(wrap));
     },
   });
 }

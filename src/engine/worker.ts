@@ -14,6 +14,7 @@ import { fetchReader } from "./bundled.ts";
 import { Comlink, installErrorTransfer } from "./comlink.ts";
 import { Engine } from "./engine.ts";
 import type { HttpRequest, HttpResponse } from "./http-proxy.ts";
+import { createExploreApi } from "./explore.ts";
 import { createWorkspaceApi } from "./workspace.ts";
 
 installErrorTransfer();
@@ -102,6 +103,9 @@ const api = {
 
   /** The workspace (build context) the page edits, kept in IndexedDB. */
   workspace: createWorkspaceApi(),
+
+  /** The panels' extras: merged image filesystem, volume files, guest memory, reset (explore.ts). */
+  explore: createExploreApi(() => enginePromise),
 
   /**
    * Starts the engine and the guest. `base` is the app's base URL (guest
