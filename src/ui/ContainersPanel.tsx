@@ -4,6 +4,7 @@
 // exec (a terminal tab attached to a shell in it). Mirrors the engine's
 // events.
 import { useEffect, useRef, useState } from "react";
+import { portUrl, registerPortServiceWorker } from "../ports/page.ts";
 import { splitCommandLine } from "../cli/index.ts";
 import type { ContainerInspect, ContainerState, ContainerSummary } from "../core/engine-api.ts";
 import { useConfirm } from "./Dialog.tsx";
@@ -231,7 +232,8 @@ function RunForm(props: { images: string[]; onStarted(id: string): void; onError
 function ContainerDetail(props: { container: ContainerSummary; removed: boolean; onExec(id: string, name: string): void; onError(m: string | null): void }) {
   const c = props.container;
   const state: Shown = props.removed ? "removed" : c.state;
-  const [view, setView] = useState<"logs" | "inspect">("logs");
+  const [view, setView] = useState<"logs" | "inspect" | "preview">("logs");
+  const webPorts = state === "running" ? c.ports.filter((p) => p.protocol === "tcp" && p.hostPort > 0) : [];
   const [busy, setBusy] = useState<Action | null>(null);
   const [confirm, confirmElement] = useConfirm();
   const legal = legalActions(state);
@@ -306,12 +308,58 @@ function ContainerDetail(props: { container: ContainerSummary; removed: boolean;
             <button type="button" role="tab" aria-selected={view === "inspect"} onClick={() => setView("inspect")}>
               Inspect
             </button>
+            {webPorts.length > 0 && (
+              <button type="button" role="tab" aria-selected={view === "preview"} onClick={() => setView("preview")}>
+                Preview
+              </button>
+            )}
           </div>
-          {view === "logs" ? <Logs id={c.id} state={c.state} /> : <Inspect id={c.id} state={c.state} />}
+          {webPorts.length > 0 && (
+            <div className="port-links" aria-label="Published ports">
+              {webPorts.map((p) => (
+                <a key={`${p.hostPort}`} href={portUrl(p.hostPort)} target="_blank" rel="noopener" data-testid={`port-link-${p.hostPort}`}>
+                  Open port {p.hostPort} → {p.containerPort}/{p.protocol} in a tab
+                </a>
+              ))}
+            </div>
+          )}
+          {view === "preview" && webPorts.length > 0 ? (
+            <PortPreview port={webPorts[0].hostPort} />
+          ) : view === "inspect" ? (
+            <Inspect id={c.id} state={c.state} />
+          ) : (
+            <Logs id={c.id} state={c.state} />
+          )}
         </>
       )}
       {confirmElement}
     </section>
+  );
+}
+
+/** A published port's page, served through the service worker at port/<n>/. */
+function PortPreview(props: { port: number }) {
+  const [ready, setReady] = useState(false);
+  const [nonce, setNonce] = useState(0);
+  useEffect(() => {
+    let live = true;
+    // The service worker must control the page before port/<n>/ is ours.
+    void registerPortServiceWorker().then(() => live && setReady(true), () => live && setReady(true));
+    return () => {
+      live = false;
+    };
+  }, []);
+  if (!ready) return <p className="muted">Starting the port proxy…</p>;
+  return (
+    <div className="port-preview">
+      <div className="action-row">
+        <code>{portUrl(props.port)}</code>
+        <button type="button" className="small" onClick={() => setNonce((n) => n + 1)}>
+          Reload
+        </button>
+      </div>
+      <iframe key={nonce} title={`Preview of port ${props.port}`} src={portUrl(props.port)} data-testid="port-preview" sandbox="allow-scripts allow-forms allow-same-origin" />
+    </div>
   );
 }
 
