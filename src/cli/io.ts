@@ -3,6 +3,9 @@
 // page call can pass a few closures.
 
 import type { BuildOptions } from "../core/engine-api.ts";
+import { concatBytes } from "../core/bytes.ts";
+
+export { concatBytes };
 
 export type Output = (data: string | Uint8Array) => void;
 
@@ -127,14 +130,3 @@ export async function readLine(io: CliIO): Promise<string | null> {
   });
 }
 
-export function concatBytes(chunks: Uint8Array[]): Uint8Array {
-  let n = 0;
-  for (const c of chunks) n += c.length;
-  const out = new Uint8Array(n);
-  let at = 0;
-  for (const c of chunks) {
-    out.set(c, at);
-    at += c.length;
-  }
-  return out;
-}

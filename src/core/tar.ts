@@ -23,6 +23,7 @@
 // binary values survive and text values read naturally ("y").
 
 import { BerthError } from "./errors.ts";
+import { concatBytes } from "./bytes.ts";
 
 export type TarEntryType = "file" | "dir" | "symlink" | "hardlink" | "char" | "block" | "fifo";
 
@@ -604,7 +605,7 @@ function encodeEntry(entry: TarEntry): Uint8Array[] {
   const blocks: Uint8Array[] = [];
   if (pax.length > 0) {
     // Records sorted by key so the bytes do not depend on the order above.
-    const body = concat(pax.sort((a, b) => compareBytes(paxKey(a), paxKey(b))));
+    const body = concatBytes(pax.sort((a, b) => compareBytes(paxKey(a), paxKey(b))));
     const base = entry.path.split("/").pop() || ".";
     const dir = entry.path.includes("/") ? entry.path.slice(0, entry.path.lastIndexOf("/") + 1) : "";
     const paxName = encoder.encode(`${dir}PaxHeaders.0/${base}`);
@@ -660,24 +661,13 @@ function dataBlocks(data: Uint8Array): Uint8Array[] {
   return rest === 0 ? [data] : [data, new Uint8Array(BLOCK - rest)];
 }
 
-function concat(parts: readonly Uint8Array[]): Uint8Array {
-  let total = 0;
-  for (const p of parts) total += p.length;
-  const out = new Uint8Array(total);
-  let offset = 0;
-  for (const p of parts) {
-    out.set(p, offset);
-    offset += p.length;
-  }
-  return out;
-}
 
 /** Writes entries, in the order given, as a tar with the two-block end marker. */
 export function writeTar(entries: Iterable<TarEntryInput | TarEntry>): Uint8Array {
   const blocks: Uint8Array[] = [];
   for (const input of entries) blocks.push(...encodeEntry(tarEntry(input)));
   blocks.push(new Uint8Array(2 * BLOCK));
-  return concat(blocks);
+  return concatBytes(blocks);
 }
 
 /**
@@ -697,5 +687,5 @@ export function tarWithout(archive: Uint8Array, drop: Iterable<Pick<TarEntrySpan
   }
   if (end > pos) parts.push(archive.subarray(pos, end));
   parts.push(new Uint8Array(2 * BLOCK));
-  return concat(parts);
+  return concatBytes(parts);
 }

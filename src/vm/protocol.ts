@@ -4,6 +4,8 @@
 // Frame: u32 length (of what follows), u8 type, u8 flags, u16 reserved,
 // u32 id, payload. Little-endian throughout.
 
+import { concatBytes } from "../core/bytes.ts";
+
 export const PROTOCOL_VERSION = 1;
 export const FRAME_HEADER = 12;
 export const MAX_FRAME = 1024 * 1024;
@@ -140,17 +142,8 @@ export function u32(...values: number[]): Uint8Array {
   return out;
 }
 
-export function concat(parts: Uint8Array[]): Uint8Array {
-  let n = 0;
-  for (const p of parts) n += p.length;
-  const out = new Uint8Array(n);
-  let off = 0;
-  for (const p of parts) {
-    out.set(p, off);
-    off += p.length;
-  }
-  return out;
-}
+/** One buffer holding the parts one after another. */
+export const concat = concatBytes;
 
 function field(tag: number, value: Uint8Array): Uint8Array {
   const out = new Uint8Array(5 + value.length);

@@ -40,6 +40,10 @@ describe("tar", () => {
       h.set(enc.encode("0000644\0"), 100);
       h.set(enc.encode(size.toString(8).padStart(11, "0") + "\0"), 124);
       h.set(enc.encode(flag), 156);
+      // A real header carries its checksum (the reader checks it).
+      h.fill(0x20, 148, 156);
+      const sum = h.reduce((a, b) => a + b, 0);
+      h.set(enc.encode(sum.toString(8).padStart(6, "0") + "\0 "), 148);
       return h;
     };
     const longName = "n".repeat(130);
