@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 // `npm test`: the whole suite, with its set-up.
-//   1. type check;
+//   1. type check and lint;
 //   2. unit tests and the engine/guest tests in Node (vitest, real guest);
 //   3. the static build, and Playwright in Debian's Chromium against it.
 // Ends with one line "tests: N passed, N failed".
@@ -39,6 +39,8 @@ function ensureChromium() {
 }
 
 run("type check", "npx", ["tsc", "-p", "tsconfig.json", "--noEmit"]);
+// Includes the boundary rule: UI code reaches the engine only through its API.
+run("lint", "npx", ["eslint", "."]);
 
 const vitestJson = path.join(out, "vitest.json");
 run("unit and guest tests (Node)", "npx", ["vitest", "run", "--reporter=default", "--reporter=json", `--outputFile.json=${vitestJson}`]);
