@@ -1,7 +1,7 @@
 // The distribution client and the engine's pull/push against Debian's real
 // docker-registry on 127.0.0.1, checked with skopeo and umoci.
 
-import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -312,6 +312,15 @@ describe("archives", () => {
     writeFileSync(ociArchive, await engine.dist.save(["berth/saved:1"], { format: "oci" }));
     const oci = JSON.parse(run("skopeo", ["inspect", `oci-archive:${ociArchive}`]).stdout) as { Digest: string };
     expect(oci.Digest).toBe(image.manifestDigest);
+    // The OCI layout inside is one umoci unpacks.
+    const layoutDir = path.join(work, "saved-oci-layout");
+    mkdirSync(layoutDir, { recursive: true });
+    run("tar", ["-x", "-f", ociArchive, "-C", layoutDir]);
+    const tags = run("umoci", ["ls", "--layout", layoutDir]).stdout.trim().split("\n").filter(Boolean);
+    expect(tags.length).toBeGreaterThan(0);
+    const unpacked = path.join(work, "saved-oci-bundle");
+    run("umoci", ["unpack", "--rootless", "--image", `${layoutDir}:${tags[0]}`, unpacked]);
+    expect(existsSync(path.join(unpacked, "rootfs", "bin", "busybox"))).toBe(true);
 
     // Both load back as the same image (same config digest).
     for (const file of [archive, ociArchive]) {

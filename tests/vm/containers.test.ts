@@ -120,7 +120,47 @@ describe("container lifecycle", () => {
   });
 });
 
+describe("docker run details", () => {
+  it("--rm leaves no container behind", async () => {
+    const { id } = await engine.containerCreate({ image: "busybox", cmd: ["echo", "hi"], autoRemove: true, network: "none" });
+    await engine.containerStart(id);
+    expect((await engine.containerWait(id)).exitCode).toBe(0);
+    await expect(engine.containerInspect(id)).rejects.toMatchObject({ kind: "not-found" });
+    expect((await engine.containerList({ all: true })).some((c) => c.id === id)).toBe(false);
+  });
+
+  it("pause freezes a counter loop and unpause resumes it", async () => {
+    const id = await run({ cmd: ["sh", "-c", "i=0; while :; do i=$((i+1)); echo $i > /count; sleep 0.05; done"] });
+    const count = async () => {
+      const tar = await engine.containerArchiveGet(id, "/count");
+      return Number(new TextDecoder().decode(readTar(tar)[0].data).trim());
+    };
+    await new Promise((r) => setTimeout(r, 400));
+    await engine.containerPause(id);
+    const frozen = await count();
+    await new Promise((r) => setTimeout(r, 600));
+    expect(await count()).toBe(frozen);
+    await engine.containerUnpause(id);
+    await new Promise((r) => setTimeout(r, 600));
+    expect(await count()).toBeGreaterThan(frozen);
+    await engine.containerRemove(id, { force: true });
+  });
+});
+
 describe("limits and isolation", () => {
+  it("contains a fork bomb with --pids-limit; the guest survives", async () => {
+    const id = await run({ cmd: ["sh", "-c", "bomb() { bomb | bomb & }; bomb; sleep 2"], pidsLimit: 30 });
+    await new Promise((r) => setTimeout(r, 1500));
+    const { vm } = await engine.guest();
+    const procs = new TextDecoder().decode(await vm.readFile(`/sys/fs/cgroup/berth/${id}/pids.current`)).trim();
+    expect(Number(procs)).toBeLessThanOrEqual(30);
+    await engine.containerRemove(id, { force: true });
+    // The guest still answers and runs containers.
+    expect(await vm.ping()).toBeGreaterThan(0);
+    const after = await runToEnd(["echo", "still-here"]);
+    expect(after.stdout).toBe("still-here\n");
+  });
+
   it("kills a container over its memory limit (OOM, 137)", async () => {
     const r = await runToEnd(["sh", "-c", "x=a; while :; do x=$x$x$x$x; done"], { memory: 8 * 1024 * 1024 });
     expect(r.exitCode).toBe(137);
