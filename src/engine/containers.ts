@@ -359,33 +359,42 @@ export class ContainerService {
         return null;
       }
     };
+    // The guest work below is independent file operations: send them
+    // together, so the agent answers in one go (every round trip costs).
+    const files = (async () => {
+      await vm.mkdir(prefix, { parents: true });
+      await Promise.all([
+        vm.writeFile(`${prefix}/hostname`, `${rec.config.hostname}\n`),
+        vm.writeFile(`${prefix}/hosts`, this.deps.networking?.hostsFile(rec.id) ?? `127.0.0.1\tlocalhost\n::1\tlocalhost ip6-localhost ip6-loopback\n`),
+        vm.writeFile(`${prefix}/resolv.conf`, ""),
+      ]);
+    })();
+    // Its cgroup, with its limits (file operations of the agent: no process to spawn).
+    const cg = (async () => {
+      await this.cgroupRoot(vm);
+      await vm.mkdir(cgroup).catch((err) => {
+        if (!/exists/i.test(String(err.message))) throw err;
+      });
+      await Promise.all([
+        vm.writeFile(`${cgroup}/memory.max`, rec.host.memory > 0 ? String(rec.host.memory) : "max"),
+        rec.host.memory > 0 ? vm.writeFile(`${cgroup}/memory.swap.max`, "0").catch(() => {}) : Promise.resolve(),
+        vm.writeFile(`${cgroup}/pids.max`, rec.host.pidsLimit > 0 ? String(rec.host.pidsLimit) : "max"),
+      ]);
+    })().catch((err) => {
+      throw new BerthError("guest", `setting up the container's cgroup: ${(err as Error).message}`);
+    });
+    const [passwd, group] = await Promise.all([readText("/etc/passwd"), readText("/etc/group")]);
     let user;
     try {
-      user = resolveUser(rec.config.user || "root", await readText("/etc/passwd"), await readText("/etc/group"));
+      user = resolveUser(rec.config.user || "root", passwd, group);
     } catch (err) {
+      await Promise.allSettled([files, cg]);
       throw new BerthError("invalid-argument", `failed to create task for container: unable to find user ${rec.config.user}: ${(err as Error).message}`);
     }
     const net = this.deps.networking
       ? await this.deps.networking.prepare(rec.id, { mode: rec.host.network, aliases: rec.host.networkAliases, name: rec.name, hostname: rec.config.hostname })
       : { hostNetwork: rec.host.network === "host", networkNamespace: rec.host.network !== "host" };
-
-    // Files the container sees at /etc/hosts, /etc/hostname, /etc/resolv.conf.
-    await vm.mkdir(prefix, { parents: true });
-    await vm.writeFile(`${prefix}/hostname`, `${rec.config.hostname}\n`);
-    await vm.writeFile(`${prefix}/hosts`, this.deps.networking?.hostsFile(rec.id) ?? `127.0.0.1\tlocalhost\n::1\tlocalhost ip6-localhost ip6-loopback\n`);
-    await vm.writeFile(`${prefix}/resolv.conf`, "");
-    // Its cgroup, with its limits (file operations of the agent: no process to spawn).
-    await this.cgroupRoot(vm);
-    try {
-      await vm.mkdir(cgroup).catch((err) => {
-        if (!/exists/i.test(String(err.message))) throw err;
-      });
-      await vm.writeFile(`${cgroup}/memory.max`, rec.host.memory > 0 ? String(rec.host.memory) : "max");
-      if (rec.host.memory > 0) await vm.writeFile(`${cgroup}/memory.swap.max`, "0").catch(() => {});
-      await vm.writeFile(`${cgroup}/pids.max`, rec.host.pidsLimit > 0 ? String(rec.host.pidsLimit) : "max");
-    } catch (err) {
-      throw new BerthError("guest", `setting up the container's cgroup: ${(err as Error).message}`);
-    }
+    await Promise.all([files, cg]);
 
     const mounts: { source: string; target: string; type?: string; data?: string; readOnly?: boolean; bind?: boolean }[] = [
       { source: `${prefix}/hosts`, target: "/etc/hosts", bind: true },

@@ -116,7 +116,8 @@ export class GuestSnapshots {
     // overlayfs lists the topmost lower first.
     snap.lowers = [...(opts.init ? [INIT_LAYER] : []), ...lowerDirs.reverse()];
     if (snap.lowers.length === 0) snap.lowers.push(EMPTY_LAYER);
-    for (const d of [snap.upper, snap.work, snap.merged]) await this.vm.mkdir(d, { parents: true });
+    // Sent together: the agent answers them in one go (each round trip costs).
+    await Promise.all([snap.upper, snap.work, snap.merged].map((d) => this.vm.mkdir(d, { parents: true })));
     await this.vm.mount({
       source: "overlay",
       target: snap.merged,
