@@ -38,6 +38,7 @@ export interface StartProgress {
 let vmPromise: Promise<GuestVM> | null = null;
 let progressListener: ((p: StartProgress) => void) | null = null;
 let appBase: string | null = null;
+let flushTimer: ReturnType<typeof setInterval> | null = null;
 const shells = new Map<number, GuestProcess>();
 
 function startVm(guestBase: string, mode: "restore" | "cold" = "restore"): Promise<GuestVM> {
@@ -119,6 +120,11 @@ const api = {
     const e = await enginePromise;
     await e.whenReady();
     void e.guest().then(() => e.containers.applyRestartPolicies());
+    // A reload or a closed tab ends the guest without warning: keep running
+    // containers' writable layers and volumes in the store every so often.
+    flushTimer ??= setInterval(() => {
+      if (e.containers.counts().running > 0) void e.containers.flush().catch(() => {});
+    }, 20_000);
     return vm.startInfo;
   },
 

@@ -16,6 +16,8 @@ if (new URLSearchParams(location.search).has("bench")) {
   // Published ports open at port/<n>/ through the service worker, which asks this page.
   servePorts((hostPort, req) => getEngine().httpRequest(hostPort, req));
   void registerPortServiceWorker().catch(() => null);
+  // Best effort before the page goes: the engine also saves every 20 s.
+  addEventListener("pagehide", () => void getEngine().flush().catch(() => {}));
   createRoot(document.getElementById("root")!).render(
     <StrictMode>
       <App />
