@@ -1,20 +1,9 @@
 // POSIX path helpers for local paths (the page's workspace and Node both use "/").
 
-export function normalizePath(p: string): string {
-  const rooted = p.startsWith("/");
-  const out: string[] = [];
-  for (const part of p.split("/")) {
-    if (part === "" || part === ".") continue;
-    if (part === "..") {
-      if (out.length > 0 && out[out.length - 1] !== "..") out.pop();
-      else if (!rooted) out.push("..");
-      continue;
-    }
-    out.push(part);
-  }
-  const body = out.join("/");
-  return rooted ? "/" + body : body === "" ? "." : body;
-}
+import { cleanPath } from "../core/paths.ts";
+
+/** Go's path.Clean (see src/core/paths.ts). */
+export const normalizePath = cleanPath;
 
 export function resolvePath(base: string, p: string): string {
   return normalizePath(p.startsWith("/") ? p : `${base}/${p}`);

@@ -11,25 +11,9 @@
 //  - `!pattern` re-includes; the last matching pattern wins.
 
 import { BerthError } from "../core/errors.ts";
+import { cleanPath } from "../core/paths.ts";
 
-/** Go's path.Clean for slash-separated paths. */
-export function cleanPath(p: string): string {
-  if (p === "") return ".";
-  const rooted = p.startsWith("/");
-  const out: string[] = [];
-  for (const part of p.split("/")) {
-    if (part === "" || part === ".") continue;
-    if (part === "..") {
-      if (out.length > 0 && out[out.length - 1] !== "..") out.pop();
-      else if (!rooted) out.push("..");
-      continue;
-    }
-    out.push(part);
-  }
-  const body = out.join("/");
-  if (rooted) return "/" + body;
-  return body === "" ? "." : body;
-}
+export { cleanPath };
 
 /** Reads .dockerignore text into cleaned patterns (with their `!`), as Docker's ReadAll does. */
 export function parseDockerignore(text: string): string[] {
