@@ -3,12 +3,14 @@
 // never by timed assertions in tests.
 import { chromium } from "@playwright/test";
 import { spawn } from "node:child_process";
+import { startRegistry, type TestRegistry } from "../scripts/registry.mjs";
 import { benchEngine, type EngineBenchResult } from "../src/engine/bench.ts";
+import { benchRegistry, type RegistryBenchResult } from "../src/engine/bench-registry.ts";
 import { createNodeEngine } from "../src/engine/node.ts";
 import { createMemoryStorage } from "../src/storage/memory.ts";
 import { benchGuest, type GuestBenchResult } from "../src/vm/bench.ts";
 
-type Result = GuestBenchResult & EngineBenchResult & { page_ready_ms?: number; page_download_bytes?: number };
+type Result = GuestBenchResult & EngineBenchResult & Partial<RegistryBenchResult> & { page_ready_ms?: number; page_download_bytes?: number };
 import { startNodeGuest } from "../src/vm/node.ts";
 
 const json = process.argv.includes("--json");
@@ -28,6 +30,8 @@ const goals: Record<string, { op: "<=" | ">="; value: number; where?: string }> 
   layer_commit_mb_s: { op: ">=", value: 20 },
   run_echo_ms: { op: "<=", value: 200, where: "chromium" },
   page_ready_ms: { op: "<=", value: 1000, where: "chromium" },
+  push_mb_s: { op: "<=", value: 1e9 },
+  pull_mb_s: { op: "<=", value: 1e9 },
   page_download_bytes: { op: "<=", value: 10 * 1024 * 1024, where: "chromium" },
   exec_echo_ms: { op: "<=", value: 1e9 },
 };
@@ -38,7 +42,14 @@ async function benchNode(): Promise<Result> {
   log("node: measuring the engine…");
   const engine = await createNodeEngine({ storage: createMemoryStorage() });
   try {
-    return { ...guest, ...(await benchEngine(engine)) };
+    const result = { ...guest, ...(await benchEngine(engine)) };
+    log("node: measuring the registry…");
+    const target = await createNodeEngine({ storage: createMemoryStorage() });
+    try {
+      return { ...result, ...(await benchRegistry(engine, target, registry.host)) };
+    } finally {
+      await target.shutdown();
+    }
   } finally {
     await engine.shutdown();
   }
@@ -80,7 +91,9 @@ async function benchChromium(): Promise<Result> {
       const guest = (await page.evaluate(() => (window as unknown as { berthBench: () => Promise<GuestBenchResult> }).berthBench())) as GuestBenchResult;
       log("chromium: measuring the engine…");
       const engine = (await page.evaluate(() => (window as unknown as { berthEngineBench: () => Promise<EngineBenchResult> }).berthEngineBench())) as EngineBenchResult;
-      return { ...guest, ...engine, page_ready_ms: Math.round(pageReady), page_download_bytes: downloaded };
+      log("chromium: measuring the registry…");
+      const reg = (await page.evaluate((host) => (window as unknown as { berthRegistryBench: (h: string) => Promise<RegistryBenchResult> }).berthRegistryBench(host), registry.host)) as RegistryBenchResult;
+      return { ...guest, ...engine, ...reg, page_ready_ms: Math.round(pageReady), page_download_bytes: downloaded };
     } finally {
       await browser.close();
     }
@@ -112,7 +125,14 @@ async function waitForHttp(url: string): Promise<void> {
   throw new Error(`${url} did not come up`);
 }
 
-const results = { node: await benchNode(), chromium: await benchChromium() };
+// A local docker-registry (Debian's) for push_mb_s and pull_mb_s.
+const registry: TestRegistry = await startRegistry();
+let results: { node: Result; chromium: Result };
+try {
+  results = { node: await benchNode(), chromium: await benchChromium() };
+} finally {
+  await registry.stop();
+}
 
 if (json) {
   console.log(JSON.stringify(results));

@@ -9,6 +9,7 @@ import { UrlAssetSource } from "../vm/assets.ts";
 import { benchGuest } from "../vm/bench.ts";
 import { createMemoryStorage } from "../storage/memory.ts";
 import { benchEngine } from "./bench.ts";
+import { benchRegistry } from "./bench-registry.ts";
 import { GuestVM, compileOnce, type GuestProcess } from "../vm/guest.ts";
 import { fetchReader } from "./bundled.ts";
 import { Comlink, installErrorTransfer } from "./comlink.ts";
@@ -193,6 +194,20 @@ const api = {
     } finally {
       await e.shutdown();
     }
+  },
+
+  /** Registry benchmarks (npm run bench): push to and pull from `registryHost`, with in-memory stores. */
+  async registryBenchmark(base: string, registryHost: string) {
+    const make = async () => {
+      const e = new Engine({
+        storage: createMemoryStorage(),
+        startGuest: () => Promise.reject(new Error("the registry benchmark needs no guest")),
+        registry: { proxy: { base: new URL("/registry-proxy/", base).href } },
+      });
+      await e.whenReady();
+      return e;
+    };
+    return benchRegistry(await make(), await make(), registryHost);
   },
 
   /** Guest benchmarks (npm run bench): fresh VMs, separate from the page's own. */

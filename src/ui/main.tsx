@@ -11,6 +11,7 @@ if (new URLSearchParams(location.search).has("bench")) {
   Object.assign(window, {
     berthBench: () => getEngine().benchmark(new URL("guest/", document.baseURI).href),
     berthEngineBench: () => getEngine().engineBenchmark(new URL("./", document.baseURI).href),
+    berthRegistryBench: (host: string) => getEngine().registryBenchmark(new URL("./", document.baseURI).href, host),
   });
 } else {
   // Published ports open at port/<n>/ through the service worker, which asks this page.
