@@ -233,3 +233,29 @@ test("Reset everything asks first, then deletes the workspace and images and rel
   await expect(fresh).toContainText(/busybox\s+latest/);
   await expect(fresh).not.toContainText("mine");
 });
+
+test("a RUN that deletes a file shows it as deleted in its layer; an image runs from its row", async ({ page }) => {
+  const terminal = await ready(page);
+  await page.getByRole("button", { name: "New file", exact: true }).click();
+  const input = page.getByRole("textbox", { name: "New file name" });
+  await input.fill("Dockerfile");
+  await input.press("Enter");
+  await editorText(page).click();
+  await page.keyboard.insertText('FROM busybox\nRUN rm /bin/vi\nCMD ["echo", "ran-from-row"]\n');
+  await page.keyboard.press("Escape");
+  await expect(page.getByTestId("save-status")).toHaveText("All changes saved");
+  await page.getByTestId("build-button").click();
+  await expect(page.getByTestId("panel-build").getByTestId("build-run")).toHaveAttribute("data-state", "done", { timeout: 120_000 });
+
+  await page.getByRole("tab", { name: "Images" }).click();
+  const images = page.getByTestId("panel-images");
+  const row = images.getByTestId("image-row").filter({ hasText: "app:latest" });
+  await row.getByRole("button", { name: /^app:latest/ }).click();
+  await images.getByTestId("layer-stack").getByTestId("layer").filter({ hasText: "RUN" }).click();
+  const files = images.getByTestId("layer-files");
+  await expect(files.locator('[data-kind="D"]').filter({ hasText: "vi" }).getByTestId("fs-mark").first()).toHaveText("D");
+  await page.screenshot({ path: test.info().outputPath("layer-explorer.png") });
+
+  await row.getByRole("button", { name: "Run app:latest in the terminal" }).click();
+  await expect(terminal).toContainText(/^ran-from-row$/m, { useInnerText: true, timeout: 60_000 });
+});
