@@ -26,17 +26,35 @@ function run(title, cmd, args) {
   return r.status === 0;
 }
 
-function ensureChromium() {
-  if (existsSync(chromium)) return true;
-  if (process.getuid?.() === 0) {
-    run("installing Debian's chromium", "sh", ["-c", "apt-get update -q || true; DEBIAN_FRONTEND=noninteractive apt-get install -y -q chromium"]);
+// What the tests need from Debian: Chromium for the browser tests, a real
+// registry and neutral validators (skopeo, umoci, htpasswd) for the registry
+// tests. As root, missing ones are installed; otherwise we say what to install.
+const debianNeeds = [
+  ["chromium", chromium],
+  ["docker-registry", "/usr/bin/docker-registry"],
+  ["skopeo", "/usr/bin/skopeo"],
+  ["umoci", "/usr/bin/umoci"],
+  ["apache2-utils", "/usr/bin/htpasswd"],
+];
+
+function ensureDebianPackages() {
+  const missing = () => debianNeeds.filter(([, file]) => !existsSync(file)).map(([pkg]) => pkg);
+  let need = missing();
+  if (need.length && process.getuid?.() === 0) {
+    run(`installing Debian packages: ${need.join(" ")}`, "sh", [
+      "-c",
+      `apt-get update -q || apt-get update -q || true; DEBIAN_FRONTEND=noninteractive apt-get install -y -q ${need.join(" ")}`,
+    ]);
+    need = missing();
   }
-  if (!existsSync(chromium)) {
-    console.log(`Chromium is not at ${chromium}: install Debian's package (apt-get install chromium) or set CHROMIUM_PATH.`);
+  if (need.length) {
+    console.log(`Missing Debian packages: ${need.join(" ")}. Install them (sudo apt-get install ${need.join(" ")}) or set CHROMIUM_PATH for Chromium.`);
     return false;
   }
   return true;
 }
+
+const haveDebian = ensureDebianPackages();
 
 run("type check", "npx", ["tsc", "-p", "tsconfig.json", "--noEmit"]);
 // Includes the boundary rule: UI code reaches the engine only through its API.
@@ -52,7 +70,7 @@ if (existsSync(vitestJson)) {
   ok = false;
 }
 
-if (ensureChromium() && run("static build", "npx", ["vite", "build", "--logLevel", "warn"])) {
+if (haveDebian && run("static build", "npx", ["vite", "build", "--logLevel", "warn"])) {
   const pwJson = path.join(out, "playwright.json");
   const r = spawnSync("npx", ["playwright", "test", "--reporter=list,json"], {
     stdio: ["ignore", "inherit", "inherit"],
