@@ -31,15 +31,14 @@ import {
   stagesFor,
 } from "../dockerfile/index.ts";
 import { formatReference, parseReference, withDefaultTag } from "../registry/reference.ts";
-import { startContainerProcess } from "../runtime/process.ts";
+import { DEFAULT_PATH, startContainerProcess } from "../runtime/process.ts";
 import type { GuestSnapshots, LayerRef } from "../runtime/snapshots.ts";
-import { resolveUser } from "../runtime/users.ts";
+import { resolveUser, resolveUserIn } from "../runtime/users.ts";
 import type { GuestVM } from "../vm/guest.ts";
 import { BuildCache } from "./cache.ts";
 import { BuildContext, type SourceMatch } from "./context.ts";
 
 export const PLATFORM = "linux/386";
-const DEFAULT_PATH = "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
 const LAYER_MEDIA_TYPE = "application/vnd.oci.image.layer.v1.tar+gzip";
 
 export interface ImageLayer {
@@ -307,14 +306,7 @@ export class Builder {
     const snap = await snapshots.prepare(layers, { init: true });
     let keep = false;
     try {
-      const readText = async (p: string) => {
-        try {
-          return new TextDecoder().decode(await vm.readFile(`${snap.merged}${p}`));
-        } catch {
-          return null;
-        }
-      };
-      const user = resolveUser(scope.user || "root", await readText("/etc/passwd"), await readText("/etc/group"));
+      const user = await resolveUserIn(vm, snap.merged, scope.user);
       const workdir = scope.workdir || "/";
       await vm.mkdir(`${snap.merged}${workdir}`, { parents: true });
       const cmd = runCommand(ins, scope.shell);

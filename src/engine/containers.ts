@@ -23,12 +23,11 @@ import type { Digest } from "../core/digest.ts";
 import { BerthError } from "../core/errors.ts";
 import { gunzip, isGzip } from "../core/compress.ts";
 import { LayeredView, layerChanges, overlayUpperToLayer, splitForGuest } from "../core/layers.ts";
-import type { ImageConfig } from "../core/oci.ts";
 import { sha256 } from "../core/sha256.ts";
 import { familiarString, parseReference } from "../registry/reference.ts";
-import { containerSpawnSpec } from "../runtime/process.ts";
+import { DEFAULT_PATH, containerSpawnSpec } from "../runtime/process.ts";
 import type { GuestSnapshots, LayerRef, Snapshot } from "../runtime/snapshots.ts";
-import { resolveUser } from "../runtime/users.ts";
+import { resolveUserIn } from "../runtime/users.ts";
 import type { GuestProcess, GuestVM } from "../vm/guest.ts";
 import type { ImageStore } from "./images.ts";
 import { VolumeService, randomHex } from "./volumes.ts";
@@ -38,7 +37,6 @@ const LOGS = "container-logs/";
 const CGROUP_ROOT = "/sys/fs/cgroup/berth";
 const CONTAINERS_DIR = "/var/lib/berth/containers";
 const MAX_LOG_BYTES = 1 << 20;
-const DEFAULT_PATH = "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
 
 export const SIGNALS: Record<string, number> = {
   SIGHUP: 1, SIGINT: 2, SIGQUIT: 3, SIGILL: 4, SIGTRAP: 5, SIGABRT: 6, SIGBUS: 7, SIGFPE: 8, SIGKILL: 9, SIGUSR1: 10,
@@ -348,17 +346,9 @@ export class ContainerService {
     if (rec.state.status === "paused") throw new BerthError("conflict", `cannot start a paused container, try unpause instead`);
     const { vm, snapshots } = await this.deps.guest();
     await this.newVmSession(vm);
-    const image = await this.deps.images.resolve(rec.imageId);
-    const snap = await this.snapshotFor(rec, snapshots, vm, image.config, image.manifest.layers);
+    const snap = await this.snapshotFor(rec, snapshots, vm);
     const cgroup = `${CGROUP_ROOT}/${rec.id}`;
     const prefix = `${CONTAINERS_DIR}/${rec.id}`;
-    const readText = async (p: string) => {
-      try {
-        return new TextDecoder().decode(await vm.readFile(`${snap.merged}${p}`));
-      } catch {
-        return null;
-      }
-    };
     // The guest work below is independent file operations: send them
     // together, so the agent answers in one go (every round trip costs).
     const files = (async () => {
@@ -383,13 +373,12 @@ export class ContainerService {
     })().catch((err) => {
       throw new BerthError("guest", `setting up the container's cgroup: ${(err as Error).message}`);
     });
-    const [passwd, group] = await Promise.all([readText("/etc/passwd"), readText("/etc/group")]);
     let user;
     try {
-      user = resolveUser(rec.config.user || "root", passwd, group);
+      user = await resolveUserIn(vm, snap.merged, rec.config.user);
     } catch (err) {
       await Promise.allSettled([files, cg]);
-      throw new BerthError("invalid-argument", `failed to create task for container: unable to find user ${rec.config.user}: ${(err as Error).message}`);
+      throw new BerthError("invalid-argument", `failed to create task for container: ${(err as Error).message}`);
     }
     const net = this.deps.networking
       ? await this.deps.networking.prepare(rec.id, { mode: rec.host.network, aliases: rec.host.networkAliases, name: rec.name, hostname: rec.config.hostname })
@@ -502,11 +491,11 @@ export class ContainerService {
   }
 
   /** The container's snapshot in the guest, restoring its saved writable layer after a VM restart. */
-  private async snapshotFor(rec: ContainerRecord, snapshots: GuestSnapshots, vm: GuestVM, _config: ImageConfig, layers: readonly { digest: Digest; mediaType: string }[]): Promise<Snapshot> {
+  private async snapshotFor(rec: ContainerRecord, snapshots: GuestSnapshots, vm: GuestVM): Promise<Snapshot> {
     const have = this.snapshots.get(rec.id);
     if (have) return have;
     const image = await this.deps.images.resolve(rec.imageId);
-    const refs: LayerRef[] = layers.map((l, i) => ({ digest: l.digest, diffId: image.config.rootfs.diff_ids[i], mediaType: l.mediaType }));
+    const refs: LayerRef[] = image.manifest.layers.map((l, i) => ({ digest: l.digest, diffId: image.config.rootfs.diff_ids[i], mediaType: l.mediaType }));
     const snap = await snapshots.prepare(refs, { init: true, key: rec.id });
     if (rec.rw) {
       const tar = await this.deps.content.get(rec.rw.digest);
@@ -940,8 +929,7 @@ export class ContainerService {
     const rec = await this.get(idOrName);
     const { vm, snapshots } = await this.deps.guest();
     await this.newVmSession(vm);
-    const image = await this.deps.images.resolve(rec.imageId);
-    const snap = await this.snapshotFor(rec, snapshots, vm, image.config, image.manifest.layers);
+    const snap = await this.snapshotFor(rec, snapshots, vm);
     const clean = path.replace(/\/+$/, "") || "/";
     const st = await vm.stat(`${snap.merged}${clean}`).catch(() => null);
     if (!st) throw new BerthError("not-found", `Could not find the file ${path} in container ${rec.name}`);
@@ -962,8 +950,7 @@ export class ContainerService {
     const rec = await this.get(idOrName);
     const { vm, snapshots } = await this.deps.guest();
     await this.newVmSession(vm);
-    const image = await this.deps.images.resolve(rec.imageId);
-    const snap = await this.snapshotFor(rec, snapshots, vm, image.config, image.manifest.layers);
+    const snap = await this.snapshotFor(rec, snapshots, vm);
     const st = await vm.stat(`${snap.merged}${path}`).catch(() => null);
     if (!st || st.type !== "directory") throw new BerthError("not-found", `Could not find the file ${path} in container ${rec.name}`);
     await vm.extractTar(tar, `${snap.merged}${path}`);
@@ -995,15 +982,7 @@ export class ContainerService {
     if (!task) throw new BerthError("conflict", `Container ${rec.id} is not running`);
     if (rec.state.status === "paused") throw new BerthError("conflict", `Container ${rec.id} is paused, unpause the container before exec`);
     const { vm } = await this.deps.guest();
-    const merged = task.snapshot.merged;
-    const readText = async (p: string) => {
-      try {
-        return new TextDecoder().decode(await vm.readFile(`${merged}${p}`));
-      } catch {
-        return null;
-      }
-    };
-    const user = resolveUser(opts.user || rec.config.user || "root", await readText("/etc/passwd"), await readText("/etc/group"));
+    const user = await resolveUserIn(vm, task.snapshot.merged, opts.user || rec.config.user);
     const env = mergeEnv(rec.config.env.some((e) => e.startsWith("PATH=")) ? rec.config.env : [DEFAULT_PATH, ...rec.config.env], opts.env ?? []);
     let proc: GuestProcess;
     try {

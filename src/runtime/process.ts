@@ -5,6 +5,9 @@
 import type { GuestProcess, GuestVM } from "../vm/guest.ts";
 import type { MountSpec, Namespace, SpawnSpec } from "../vm/protocol.ts";
 
+/** The PATH a container or RUN step gets when its image sets none (as Docker). */
+export const DEFAULT_PATH = "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
+
 /** Device nodes a container gets, bound from the guest's own /dev. */
 const DEVICES = ["null", "zero", "full", "random", "urandom", "tty"];
 

@@ -81,3 +81,14 @@ export function resolveUser(spec: string, passwdText: string | null, groupText: 
   }
   return { uid, gid, groups: [gid, ...extra], home: entry?.home ?? "/" };
 }
+
+/** Reads /etc/passwd and /etc/group of a rootfs in the guest (missing files count as empty) and resolves `spec`. */
+export async function resolveUserIn(
+  guest: { readFile(path: string): Promise<Uint8Array> },
+  rootfs: string,
+  spec: string,
+): Promise<ResolvedUser> {
+  const read = (p: string) => guest.readFile(`${rootfs}${p}`).then((b) => new TextDecoder().decode(b), () => null);
+  const [passwd, group] = await Promise.all([read("/etc/passwd"), read("/etc/group")]);
+  return resolveUser(spec || "root", passwd, group);
+}
