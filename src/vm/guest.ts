@@ -269,6 +269,8 @@ export class GuestVM {
       } else {
         await Promise.race([ready, timeout]);
       }
+      // The guest's clock says when its state was saved (or the RTC's second): set it.
+      await Promise.race([this.setClock(), timeout]);
     } catch (err) {
       await this.shutdown();
       throw err;
@@ -487,6 +489,17 @@ export class GuestVM {
   /** Unmounts; `detach` is MNT_DETACH (lazy). */
   async umount(path: string, opts: { detach?: boolean } = {}): Promise<void> {
     await this.fileop(FileOp.UMOUNT, u32(opts.detach ? 2 : 0), enc(path));
+  }
+
+  /** Sets the guest's wall clock (CLOCK_REALTIME) to `ms`, by default the host's time now. */
+  async setClock(ms = Date.now()): Promise<void> {
+    const sec = Math.floor(ms / 1000);
+    const args = new Uint8Array(12);
+    const view = new DataView(args.buffer);
+    view.setUint32(0, sec % 2 ** 32, true);
+    view.setUint32(4, Math.floor(sec / 2 ** 32), true);
+    view.setUint32(8, Math.round((ms - sec * 1000) * 1e6), true);
+    await this.fileop(FileOp.SETTIME, args);
   }
 
   /** Makes an overlayfs whiteout (a char device 0/0) at path. */

@@ -62,6 +62,7 @@ export const FileOp = {
   WHITEOUT: 9,
   OPAQUE: 10,
   LIST_OPAQUE: 11,
+  SETTIME: 12,
 } as const;
 
 export const CloneFlag = {

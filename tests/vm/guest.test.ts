@@ -22,6 +22,16 @@ describe("processes", () => {
     expect(r).toMatchObject({ exitCode: 0, stdout: "i686\n", stderr: "" });
   });
 
+  it("keeps the host's wall clock, though its state was saved earlier", async () => {
+    // Restored from a state saved at build time, the guest would say then.
+    const r = await vm.exec(["date", "+%s"]);
+    expect(Math.abs(Number(r.stdout) - Date.now() / 1000)).toBeLessThan(5);
+    await vm.setClock(Date.UTC(2030, 0, 2, 3, 4, 5));
+    const set = await vm.exec(["date", "-u", "+%Y-%m-%d %H:%M"]);
+    expect(set.stdout).toBe("2030-01-02 03:04\n");
+    await vm.setClock();
+  });
+
   it("reports the exit code", async () => {
     const r = await vm.exec(["sh", "-c", "exit 7"]);
     expect(r.exitCode).toBe(7);

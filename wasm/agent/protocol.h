@@ -71,5 +71,6 @@
 #define FOP_WHITEOUT 9 /* path: make an overlay whiteout (char device 0/0) */
 #define FOP_OPAQUE 10  /* path: mark a directory opaque for overlayfs */
 #define FOP_LIST_OPAQUE 11 /* dir -> RESULT: NUL-separated paths (relative to dir) of opaque directories */
+#define FOP_SETTIME 12 /* u32 seconds low, u32 seconds high, u32 nanoseconds: set the guest's wall clock */
 
 #endif
