@@ -8,6 +8,9 @@
 //   entries  path → {path, size, mode, mtime}   (what list() reads)
 //   data     path → Uint8Array                  (the bytes)
 // Both are written in one transaction, so an entry exists iff its bytes do.
+// A third store, meta, holds the workspace's SOURCE_DATE_EPOCH: the page's
+// builds pass it, so the same files build the same image, here or wherever a
+// share link (which carries it) is opened. Replacing the workspace renews it.
 //
 // Folders are not stored: they are the prefixes of file paths. A path cannot
 // be both a file and a folder ("a" and "a/b"), as in a real build context.
@@ -136,9 +139,22 @@ function checkLayout(paths: Iterable<string>): void {
 // ---------------------------------------------------------------------------
 // IndexedDB plumbing
 
-const DB_VERSION = 1;
+const DB_VERSION = 2;
 const ENTRIES = "entries";
 const DATA = "data";
+/** Facts about the workspace as a whole (version 2): its SOURCE_DATE_EPOCH. */
+const META = "meta";
+const EPOCH_KEY = "sourceDateEpoch";
+
+/** Seconds since 1970, as SOURCE_DATE_EPOCH counts. */
+const epochOf = (ms: number) => Math.floor(ms / 1000);
+
+function checkEpoch(epoch: unknown): number {
+  if (typeof epoch !== "number" || !Number.isSafeInteger(epoch) || epoch < 0) {
+    throw new BerthError("invalid-argument", `invalid SOURCE_DATE_EPOCH: ${String(epoch)} (whole seconds since 1970 expected)`);
+  }
+  return epoch;
+}
 
 export interface WorkspaceOptions {
   /** Database name; default "berth-workspace". */
@@ -168,6 +184,7 @@ function openDb(factory: IDBFactory, name: string): Promise<IDBDatabase> {
       const db = req.result;
       if (!db.objectStoreNames.contains(ENTRIES)) db.createObjectStore(ENTRIES, { keyPath: "path" });
       if (!db.objectStoreNames.contains(DATA)) db.createObjectStore(DATA);
+      if (!db.objectStoreNames.contains(META)) db.createObjectStore(META);
     };
     req.onsuccess = () => {
       const db = req.result;
@@ -289,12 +306,45 @@ export class WorkspaceStore {
     return this.#serial(() => this.#put(inputs, false));
   }
 
-  /** Makes the workspace exactly `inputs` (a starter example, a shared link). */
-  replace(inputs: WorkspaceInput[]): Promise<WorkspaceEntry[]> {
-    return this.#serial(() => this.#put(inputs, true));
+  /**
+   * Makes the workspace exactly `inputs` (a starter example, a shared link):
+   * a new workspace, so it also gets a new SOURCE_DATE_EPOCH, `epoch` or now.
+   */
+  async replace(inputs: WorkspaceInput[], options: { epoch?: number } = {}): Promise<WorkspaceEntry[]> {
+    if (options.epoch !== undefined) checkEpoch(options.epoch);
+    return this.#serial(() => this.#put(inputs, true, options.epoch));
   }
 
-  async #put(inputs: WorkspaceInput[], replaceAll: boolean): Promise<WorkspaceEntry[]> {
+  /**
+   * The workspace's SOURCE_DATE_EPOCH (seconds): the time it was made, kept
+   * while its files change, so that builds of the same files give the same
+   * image however often they run (a share link carries it). Set on first use.
+   */
+  epoch(): Promise<number> {
+    return this.#serial(async () => {
+      const stored = await transact(this.#db, [META], "readonly", "read the epoch", (tx) =>
+        requestResult(tx.objectStore(META).get(EPOCH_KEY) as IDBRequest<number | undefined>),
+      );
+      if (stored !== undefined) return stored;
+      return this.#writeEpoch(epochOf(Date.now()));
+    });
+  }
+
+  /** Sets the workspace's SOURCE_DATE_EPOCH (seconds). */
+  async setEpoch(epoch: number): Promise<number> {
+    checkEpoch(epoch);
+    return this.#serial(() => this.#writeEpoch(epoch));
+  }
+
+  async #writeEpoch(epoch: number): Promise<number> {
+    await transact(this.#db, [META], "readwrite", "set the epoch", (tx) => {
+      tx.objectStore(META).put(epoch, EPOCH_KEY);
+      return () => undefined;
+    });
+    return epoch;
+  }
+
+  async #put(inputs: WorkspaceInput[], replaceAll: boolean, epoch?: number): Promise<WorkspaceEntry[]> {
     const now = Date.now();
     const prepared = inputs.map((input) => {
       const path = checkWorkspacePath(input?.path);
@@ -322,12 +372,14 @@ export class WorkspaceStore {
       mode: p.mode ?? byPath.get(p.path)?.mode ?? DEFAULT_FILE_MODE,
       mtime: p.mtime,
     }));
-    await transact(this.#db, [ENTRIES, DATA], "readwrite", replaceAll ? "replace" : "write", (tx) => {
+    await transact(this.#db, replaceAll ? [ENTRIES, DATA, META] : [ENTRIES, DATA], "readwrite", replaceAll ? "replace" : "write", (tx) => {
       const es = tx.objectStore(ENTRIES);
       const ds = tx.objectStore(DATA);
       if (replaceAll) {
         es.clear();
         ds.clear();
+        // Files written now are not older than the new epoch (their times clamp to it).
+        tx.objectStore(META).put(epoch ?? epochOf(now), EPOCH_KEY);
       }
       prepared.forEach((p, i) => {
         es.put(entries[i]);
@@ -413,7 +465,7 @@ export class WorkspaceStore {
     });
   }
 
-  /** Removes every file. */
+  /** Removes every file (a new, empty workspace with a new epoch). */
   clear(): Promise<void> {
     return this.#serial(() => this.#put([], true).then(() => undefined));
   }
@@ -448,9 +500,16 @@ export function createWorkspaceApi(options: WorkspaceOptions = {}) {
     async upload(files: WorkspaceInput[]): Promise<WorkspaceEntry[]> {
       return (await store()).writeMany(files);
     },
-    /** Makes the workspace exactly these files. */
-    async replace(files: WorkspaceInput[]): Promise<WorkspaceEntry[]> {
-      return (await store()).replace(files);
+    /** Makes the workspace exactly these files, with a new SOURCE_DATE_EPOCH (`epoch`, or now). */
+    async replace(files: WorkspaceInput[], options: { epoch?: number } = {}): Promise<WorkspaceEntry[]> {
+      return (await store()).replace(files, options);
+    },
+    /** The workspace's SOURCE_DATE_EPOCH in seconds (set to now on first use). */
+    async epoch(): Promise<number> {
+      return (await store()).epoch();
+    },
+    async setEpoch(epoch: number): Promise<number> {
+      return (await store()).setEpoch(epoch);
     },
     async rename(from: string, to: string): Promise<string[]> {
       return (await store()).rename(from, to);

@@ -4,7 +4,11 @@
 //
 //   #share=v1.<base64url of deflate-raw of UTF-8 JSON>
 //
-// JSON: {"files": [{"path", "text"} | {"path", "base64"}, "mode"?], "commands"?: [..]}.
+// JSON: {"files": [{"path", "text"} | {"path", "base64"}, "mode"?, "mtime"?],
+//        "commands"?: [..], "epoch"?: seconds}.
+//
+// "mtime" (milliseconds) and "epoch" (the workspace's SOURCE_DATE_EPOCH) make
+// the files build the same image digest wherever the link is opened.
 //
 // Everything read from a link is untrusted: paths are checked like the
 // workspace checks them (relative, no "..", no control characters), sizes are
@@ -29,12 +33,16 @@ export interface SharedFile {
   path: string;
   data: Uint8Array;
   mode: number;
+  /** Modification time in milliseconds since 1970 (absent in older links). */
+  mtime?: number;
 }
 
 export interface SharePayload {
   files: SharedFile[];
   /** Commands to run after the user clicks Run (never before). */
   commands: string[];
+  /** The workspace's SOURCE_DATE_EPOCH (seconds), for builds that give the same digest. */
+  epoch?: number;
 }
 
 export type ShareErrorReason = "too-large" | "invalid" | "unsupported-version";
@@ -171,12 +179,16 @@ interface WireFile {
   text?: string;
   base64?: string;
   mode?: number;
+  mtime?: number;
 }
 
 interface WireShare {
   files: WireFile[];
   commands?: string[];
+  epoch?: number;
 }
+
+const isTime = (n: unknown): n is number => typeof n === "number" && Number.isSafeInteger(n) && n >= 0;
 
 function problemWithCommand(cmd: unknown): string | null {
   if (typeof cmd !== "string") return "a command must be text";
@@ -205,6 +217,10 @@ function checkPayload(payload: SharePayload): void {
       if (seen.has(f.slice(0, i))) throw new ShareError("invalid", `${JSON.stringify(f.slice(0, i))} is both a file and a folder`);
     }
   }
+  for (const f of payload.files) {
+    if (f.mtime !== undefined && !isTime(f.mtime)) throw new ShareError("invalid", `the time of ${JSON.stringify(f.path)} is not valid`);
+  }
+  if (payload.epoch !== undefined && !isTime(payload.epoch)) throw new ShareError("invalid", "the link's SOURCE_DATE_EPOCH is not valid");
   if (payload.commands.length > SHARE_MAX_COMMANDS) throw new ShareError("invalid", `a link can hold at most ${SHARE_MAX_COMMANDS} commands`);
   for (const c of payload.commands) {
     const problem = problemWithCommand(c);
@@ -226,8 +242,9 @@ export interface EncodedShare {
  */
 export async function encodeShare(payload: SharePayload, limit = SHARE_LIMIT): Promise<EncodedShare> {
   const normalized: SharePayload = {
-    files: payload.files.map((f) => ({ path: f.path, data: f.data, mode: f.mode ?? DEFAULT_FILE_MODE })),
+    files: payload.files.map((f) => ({ path: f.path, data: f.data, mode: f.mode ?? DEFAULT_FILE_MODE, mtime: f.mtime })),
     commands: payload.commands ?? [],
+    epoch: payload.epoch,
   };
   checkPayload(normalized);
   const raw = normalized.files.reduce((n, f) => n + f.data.byteLength, 0);
@@ -243,10 +260,12 @@ export async function encodeShare(payload: SharePayload, limit = SHARE_LIMIT): P
       const text = asText(f.data);
       const file: WireFile = text !== null ? { path: f.path, text } : { path: f.path, base64: toBase64(f.data) };
       if (f.mode !== DEFAULT_FILE_MODE) file.mode = f.mode;
+      if (f.mtime !== undefined) file.mtime = f.mtime;
       return file;
     }),
   };
   if (normalized.commands.length) wire.commands = normalized.commands;
+  if (normalized.epoch !== undefined) wire.epoch = normalized.epoch;
   const json = encoder.encode(JSON.stringify(wire));
   if (json.byteLength > SHARE_UNPACKED_LIMIT) {
     throw new ShareError("too-large", `The workspace is ${formatBytes(json.byteLength)}, too large for a link.`, { size: json.byteLength, limit });
@@ -302,9 +321,12 @@ export async function decodeShare(hash: string, limit = SHARE_LIMIT): Promise<Sh
     else if (typeof wf.base64 === "string") data = fromBase64(wf.base64, wf.path);
     else throw new ShareError("invalid", `the file ${JSON.stringify(wf.path)} has no contents`);
     if (data.byteLength > WORKSPACE_LIMITS.fileBytes) throw new ShareError("invalid", `the file ${JSON.stringify(wf.path)} is too large`);
-    return { path: wf.path, data, mode: wf.mode ?? DEFAULT_FILE_MODE };
+    const file: SharedFile = { path: wf.path, data, mode: wf.mode ?? DEFAULT_FILE_MODE };
+    if (wf.mtime !== undefined) file.mtime = wf.mtime;
+    return file;
   });
   const payload: SharePayload = { files, commands: (w.commands ?? []) as string[] };
+  if (w.epoch !== undefined) payload.epoch = w.epoch;
   checkPayload(payload);
   return payload;
 }

@@ -147,6 +147,54 @@ describe("workspace store (fake-indexeddb)", () => {
     expect(await store.list()).toEqual([]);
   });
 
+  it("keeps one SOURCE_DATE_EPOCH while files change; replacing the workspace renews it", async () => {
+    const { indexedDB, store } = await fresh();
+    const before = Math.floor(Date.now() / 1000);
+    const epoch = await store.epoch();
+    expect(epoch).toBeGreaterThanOrEqual(before);
+    expect(epoch).toBeLessThanOrEqual(Math.floor(Date.now() / 1000));
+    await store.write({ path: "a", data: "1" });
+    await store.write({ path: "a", data: "2" });
+    store.close();
+    const again = await WorkspaceStore.open({ indexedDB, name: "ws" });
+    expect(await again.epoch()).toBe(epoch);
+    await again.replace([{ path: "b", data: "x" }], { epoch: 1700000000 });
+    expect(await again.epoch()).toBe(1700000000);
+    await again.replace([{ path: "c", data: "y" }]);
+    const renewed = await again.epoch();
+    expect(renewed).toBeGreaterThan(1700000000);
+    // Files of the new workspace are not older than its epoch (builds clamp them to it).
+    expect(Math.floor((await again.list())[0].mtime / 1000)).toBeGreaterThanOrEqual(renewed);
+    expect(await again.setEpoch(1600000000)).toBe(1600000000);
+    expect(await again.epoch()).toBe(1600000000);
+    expect(await kindOf(again.setEpoch(-1))).toBe("invalid-argument");
+    expect(await kindOf(again.setEpoch(1.5))).toBe("invalid-argument");
+    expect(await kindOf(again.replace([], { epoch: Number.NaN }))).toBe("invalid-argument");
+    expect(await again.epoch()).toBe(1600000000);
+  });
+
+  it("opens a workspace stored by the first version (no epoch yet) and keeps its files", async () => {
+    const indexedDB = new IDBFactory();
+    await new Promise<void>((resolve, reject) => {
+      const req = indexedDB.open("ws", 1);
+      req.onupgradeneeded = () => {
+        const db = req.result;
+        db.createObjectStore("entries", { keyPath: "path" });
+        db.createObjectStore("data");
+        req.transaction!.objectStore("entries").put({ path: "old.txt", size: 3, mode: 0o644, mtime: 1000 });
+        req.transaction!.objectStore("data").put(new TextEncoder().encode("old"), "old.txt");
+      };
+      req.onsuccess = () => {
+        req.result.close();
+        resolve();
+      };
+      req.onerror = () => reject(req.error);
+    });
+    const store = await WorkspaceStore.open({ indexedDB, name: "ws" });
+    expect(text((await store.read("old.txt")).data)).toBe("old");
+    expect(await store.epoch()).toBeGreaterThan(1700000000);
+  });
+
   it("serializes concurrent writes so none is lost", async () => {
     const { store } = await fresh();
     await Promise.all(Array.from({ length: 20 }, (_, i) => store.write({ path: `f${i}`, data: String(i) })));

@@ -53,6 +53,22 @@ describe("share links", () => {
     expect(await decodeShare(new URL(url).hash)).toEqual(payload);
   });
 
+  it("carries file times and the workspace's SOURCE_DATE_EPOCH, so the files build the same image", async () => {
+    const payload: SharePayload = {
+      files: [
+        { path: "Dockerfile", data: enc.encode("FROM busybox\n"), mode: 0o644, mtime: 1764298800123 },
+        { path: "old.txt", data: enc.encode("x"), mode: 0o644 },
+      ],
+      commands: [],
+      epoch: 1764298800,
+    };
+    const { fragment } = await encodeShare(payload);
+    expect(await decodeShare("#" + fragment)).toEqual(payload);
+    expect(await reason(decodeShare(await craft({ files: [{ path: "a", text: "1", mtime: -5 }] })))).toMatch(/^invalid: the time of "a"/);
+    expect(await reason(decodeShare(await craft({ files: [], epoch: "yesterday" })))).toMatch(/^invalid: .*SOURCE_DATE_EPOCH/);
+    expect(await reason(decodeShare(await craft({ files: [], epoch: 1.5 })))).toMatch(/SOURCE_DATE_EPOCH/);
+  });
+
   it("compresses: a repetitive workspace makes a short link", async () => {
     const big = enc.encode("RUN echo hello world\n".repeat(2000));
     const { size } = await encodeShare({ files: [{ path: "Dockerfile", data: big, mode: 0o644 }], commands: [] });
