@@ -126,6 +126,10 @@ async function buildCommand(ctx: CommandContext): Promise<number> {
     if (eq > 0) buildArgs[a.slice(0, eq)] = a.slice(eq + 1);
     else if (ctx.io.env?.[a] !== undefined) buildArgs[a] = ctx.io.env[a]!;
   }
+  // As buildx: SOURCE_DATE_EPOCH in the client's environment is a build arg
+  // unless one is given (the page's terminals set it to the workspace's).
+  const sde = ctx.io.env?.SOURCE_DATE_EPOCH;
+  if (sde && !("SOURCE_DATE_EPOCH" in buildArgs)) buildArgs.SOURCE_DATE_EPOCH = sde;
   const labels = usage(() => parseLabels(f.list("label")));
 
   const loaded = await loadBuildContext(ctx, ctx.args[0]!, f.string("file"));

@@ -132,6 +132,16 @@ describe("build", () => {
     expect(r.err).toMatch(/#6 exporting to image\n#6 writing image sha256:[a-f0-9]{64} done\n#6 naming to docker.io\/library\/demo:latest done\n#6 naming to docker.io\/library\/demo:1.0 done\n#6 DONE 0.0s\n/);
   });
 
+  it("takes SOURCE_DATE_EPOCH from the environment as a build arg, as buildx does, unless --build-arg sets it", async () => {
+    const e = new FakeEngine();
+    await docker(e, ["build", "-q", "app"], { files, cwd: "/work", env: { SOURCE_DATE_EPOCH: "1700000000" } });
+    expect(built(e).buildArgs).toEqual({ SOURCE_DATE_EPOCH: "1700000000" });
+    await docker(e, ["build", "-q", "--build-arg", "SOURCE_DATE_EPOCH=5", "app"], { files, cwd: "/work", env: { SOURCE_DATE_EPOCH: "1700000000" } });
+    expect(built(e).buildArgs).toEqual({ SOURCE_DATE_EPOCH: "5" });
+    await docker(e, ["build", "-q", "app"], { files, cwd: "/work", env: {} });
+    expect(built(e).buildArgs).toBeUndefined();
+  });
+
   it("-q prints only the image id", async () => {
     const e = new FakeEngine();
     const r = await docker(e, ["build", "-q", "app"], { files, cwd: "/work" });
