@@ -56,6 +56,18 @@ function saveHistory(history: string[]) {
 
 let beforeContext: () => Promise<void> = async () => {};
 
+/**
+ * The environment `docker` sees in the page's terminals (`-e NAME`,
+ * `--build-arg NAME`, and SOURCE_DATE_EPOCH for builds, as with buildx).
+ */
+const terminalEnv: Record<string, string | undefined> = { HOME: "/root" };
+
+/** Sets (or, with undefined, unsets) a variable of the terminals' environment. */
+export function setTerminalEnv(name: string, value: string | undefined) {
+  if (value === undefined) delete terminalEnv[name];
+  else terminalEnv[name] = value;
+}
+
 /** Called before a terminal's `docker build` reads the workspace (the page saves pending edits there). */
 export function setBeforeContext(fn: () => Promise<void>) {
   beforeContext = fn;
@@ -184,7 +196,7 @@ export function DockerTerminal(props: {
         interrupts.add(h);
         return () => interrupts.delete(h);
       },
-      env: { HOME: "/root" },
+      env: terminalEnv,
       cwd: WORKSPACE_DIR,
       now: () => Date.now(),
       loadContext,
