@@ -3,7 +3,7 @@ import type { StartProgress } from "../engine/worker.ts";
 import { workspacePathProblem, type WorkspaceEntry } from "../engine/workspace.ts";
 import { BuildPanel, contextFromWorkspace, type BuildSettings } from "./BuildPanel.tsx";
 import { ContainersPanel } from "./ContainersPanel.tsx";
-import { setBeforeContext } from "./DockerTerminal.tsx";
+import { setBeforeContext, setTerminalEnv } from "./DockerTerminal.tsx";
 import { isDockerfileName } from "./diagnostics.ts";
 import { useConfirm } from "./Dialog.tsx";
 import type { EditorHandle, SaveState } from "./EditorPane.tsx";
@@ -93,9 +93,14 @@ function isEditable(target: EventTarget | null): boolean {
 function storedBuildSettings(): BuildSettings {
   try {
     const v = JSON.parse(localStorage.getItem(BUILD_SETTINGS_KEY) ?? "{}") as Partial<BuildSettings>;
-    return { tag: typeof v.tag === "string" && v.tag ? v.tag : "app:latest", dockerfile: typeof v.dockerfile === "string" && v.dockerfile ? v.dockerfile : "Dockerfile", noCache: false };
+    return {
+      tag: typeof v.tag === "string" && v.tag ? v.tag : "app:latest",
+      dockerfile: typeof v.dockerfile === "string" && v.dockerfile ? v.dockerfile : "Dockerfile",
+      noCache: false,
+      reproducible: v.reproducible !== false,
+    };
   } catch {
-    return { tag: "app:latest", dockerfile: "Dockerfile", noCache: false };
+    return { tag: "app:latest", dockerfile: "Dockerfile", noCache: false, reproducible: true };
   }
 }
 
@@ -131,6 +136,8 @@ export function App() {
   const [tab, setTab] = useState<SideTab>("Build");
   const [buildNote, setBuildNote] = useState<string | undefined>(undefined);
   const [buildSettings, setBuildSettingsState] = useState<BuildSettings>(storedBuildSettings);
+  /** The workspace's SOURCE_DATE_EPOCH (seconds), once read. */
+  const [epoch, setEpoch] = useState<number | null>(null);
   const [selectedImage, setSelectedImage] = useState<string | null>(null);
   const [pendingRun, setPendingRun] = useState<string[] | null>(null);
   const [terminalHeight, setTerminalHeight] = useState(() => storedNumber(TERMINAL_HEIGHT_KEY, 240));
@@ -163,7 +170,16 @@ export function App() {
     }
   }, []);
 
+  const readEpoch = useCallback(async () => {
+    try {
+      setEpoch(await getWorkspace().epoch());
+    } catch {
+      // The workspace could not be read: refresh() says so.
+    }
+  }, []);
+
   useEffect(() => {
+    void readEpoch();
     void refresh().then((list) => {
       if (!list) return;
       let last: string | null = null;
@@ -175,7 +191,7 @@ export function App() {
       const pick = list.find((e) => e.path === last) ?? list.find((e) => e.path === "Dockerfile") ?? list[0];
       if (pick) setSelected(pick.path);
     });
-  }, [refresh]);
+  }, [refresh, readEpoch]);
 
   const select = useCallback((path: string | null) => {
     setSelected(path);
@@ -299,9 +315,10 @@ export function App() {
 
   /** Makes the workspace exactly `files`, after asking if that would replace the user's own. */
   const replaceWorkspace = async (
-    files: { path: string; data: Uint8Array | string; mode?: number }[],
+    files: { path: string; data: Uint8Array | string; mode?: number; mtime?: number }[],
     ask: { title: string; what: string },
     open?: string,
+    epoch?: number,
   ): Promise<boolean> => {
     await editor.current?.flush();
     const current = (await refresh()) ?? [];
@@ -320,7 +337,8 @@ export function App() {
       });
       if (!ok) return false;
     }
-    const ok = await mutate("Could not replace the workspace", () => workspace.replace(files));
+    const ok = await mutate("Could not replace the workspace", () => workspace.replace(files, { epoch }));
+    await readEpoch();
     if (ok) {
       setResetKey((k) => k + 1);
       select(open ?? files.find((f) => f.path === "Dockerfile")?.path ?? files[0]?.path ?? null);
@@ -378,13 +396,21 @@ export function App() {
   const openShared = async (payload: SharePayload, then?: () => void) => {
     setBusy(true);
     try {
+      const same = await workspaceMatches(payload);
+      // The link's epoch and file times come along, so the files build the image its sender built.
       const ok =
-        (await workspaceMatches(payload)) ||
+        same ||
         (await replaceWorkspace(
-          payload.files.map((f) => ({ path: f.path, data: f.data, mode: f.mode })),
+          payload.files.map((f) => ({ path: f.path, data: f.data, mode: f.mode, mtime: f.mtime })),
           { title: "Open the shared files as your workspace?", what: "Opening the shared files" },
+          undefined,
+          payload.epoch,
         ));
       if (!ok) return;
+      if (same && payload.epoch !== undefined) {
+        await workspace.setEpoch(payload.epoch);
+        await readEpoch();
+      }
       leaveShared();
       then?.();
     } catch (err) {
@@ -415,8 +441,13 @@ export function App() {
 
   const setBuildSettings = useCallback((v: BuildSettings) => {
     setBuildSettingsState(v);
-    remember(BUILD_SETTINGS_KEY, JSON.stringify({ tag: v.tag, dockerfile: v.dockerfile }));
+    remember(BUILD_SETTINGS_KEY, JSON.stringify({ tag: v.tag, dockerfile: v.dockerfile, reproducible: v.reproducible }));
   }, []);
+
+  // Reproducible builds: the Build button and `docker build` in the terminals
+  // (as buildx, from the environment) build with the workspace's epoch.
+  const sourceDateEpoch = buildSettings.reproducible && epoch !== null ? String(epoch) : undefined;
+  useEffect(() => setTerminalEnv("SOURCE_DATE_EPOCH", sourceDateEpoch), [sourceDateEpoch]);
 
   const dockerfiles = useMemo(() => (entries ?? []).map((e) => e.path).filter(isDockerfileName), [entries]);
 
@@ -445,7 +476,14 @@ export function App() {
     }
     if (dockerfile !== buildSettings.dockerfile) setBuildSettings({ ...buildSettings, dockerfile });
     const tag = buildSettings.tag.trim() || "app:latest";
-    const opts = { context: contextFromWorkspace(files, dockerfile), dockerfile, tags: [tag], noCache: buildSettings.noCache || undefined };
+    const buildEpoch = buildSettings.reproducible ? String(await workspace.epoch()) : undefined;
+    const opts = {
+      context: contextFromWorkspace(files, dockerfile),
+      dockerfile,
+      tags: [tag],
+      noCache: buildSettings.noCache || undefined,
+      buildArgs: buildEpoch ? { SOURCE_DATE_EPOCH: buildEpoch } : undefined,
+    };
     const sink = buildStore.begin(opts, "button");
     let failed = false;
     try {
@@ -808,6 +846,7 @@ export function App() {
               <BuildPanel
                 settings={buildSettings}
                 onSettings={setBuildSettings}
+                epoch={epoch}
                 dockerfiles={dockerfiles}
                 onBuild={build}
                 onReveal={revealInEditor}
@@ -828,9 +867,10 @@ export function App() {
         <ShareDialog
           fileCount={entries?.length ?? 0}
           onClose={() => setShareOpen(false)}
+          epoch={sourceDateEpoch !== undefined ? Number(sourceDateEpoch) : undefined}
           snapshot={async () => {
             await editor.current?.flush();
-            return (await workspace.snapshot()).map((f) => ({ path: f.path, data: f.data, mode: f.mode }));
+            return (await workspace.snapshot()).map((f) => ({ path: f.path, data: f.data, mode: f.mode, mtime: f.mtime }));
           }}
         />
       )}

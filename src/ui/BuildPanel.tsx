@@ -14,6 +14,13 @@ export interface BuildSettings {
   tag: string;
   dockerfile: string;
   noCache: boolean;
+  /** Build with the workspace's SOURCE_DATE_EPOCH (the same files give the same image digest). */
+  reproducible: boolean;
+}
+
+/** "2026-11-28 03:00:00 UTC" for an epoch in seconds. */
+function utc(epoch: number): string {
+  return new Date(epoch * 1000).toISOString().replace("T", " ").replace(/\.\d+Z$/, " UTC");
 }
 
 /** The workspace as a build context: .dockerignore applied (the Dockerfile and .dockerignore always go). */
@@ -39,6 +46,8 @@ export function useBuilds(): readonly BuildRun[] {
 export function BuildPanel(props: {
   settings: BuildSettings;
   onSettings(s: BuildSettings): void;
+  /** The workspace's SOURCE_DATE_EPOCH (seconds), once known. */
+  epoch: number | null;
   dockerfiles: string[];
   onBuild(): void;
   onReveal(file: string, line: number): void;
@@ -84,6 +93,17 @@ export function BuildPanel(props: {
         <label className="check">
           <input type="checkbox" checked={settings.noCache} onChange={(e) => onSettings({ ...settings, noCache: e.target.checked })} />
           No cache
+        </label>
+        <label
+          className="check"
+          title={
+            "Build with SOURCE_DATE_EPOCH" +
+            (props.epoch !== null ? `=${props.epoch} (${utc(props.epoch)}, when this workspace was made)` : "") +
+            ": image and file times are fixed, so the same files build the same image digest, here or wherever a share link opens them. Off: times are now, as docker build does without it."
+          }
+        >
+          <input type="checkbox" checked={settings.reproducible} onChange={(e) => onSettings({ ...settings, reproducible: e.target.checked })} data-testid="build-reproducible" />
+          Reproducible
         </label>
         <button type="submit" className="primary" disabled={building} aria-keyshortcuts="Control+B Meta+B" title={`Build (${MOD}+B)`} data-testid="build-button">
           <Icon name="play" size={12} /> <span>{building ? "Building…" : "Build"}</span>
@@ -141,7 +161,10 @@ function RunView(props: { run: BuildRun; onReveal(file: string, line: number): v
             <button type="button" className="link" onClick={() => props.onShowImage(run.tags[0] ?? run.imageId ?? "")}>
               {name}
             </button>{" "}
-            <code>{shortId(run.imageId ?? "")}</code> in {duration(run.durationMs)}: {built} step{built === 1 ? "" : "s"} built, {cached} cached.
+            <code title={run.imageId} data-testid="build-image-id" data-image-id={run.imageId}>
+              {shortId(run.imageId ?? "")}
+            </code>{" "}
+            in {duration(run.durationMs)}: {built} step{built === 1 ? "" : "s"} built, {cached} cached.
           </>
         )}
         {run.state === "failed" && (

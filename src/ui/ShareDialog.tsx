@@ -6,7 +6,13 @@ import { Dialog } from "./Dialog.tsx";
 import { Icon } from "./icons.tsx";
 import { ShareError, encodeShare, formatBytes, shareUrl, type SharePayload } from "./share.ts";
 
-export function ShareDialog(props: { fileCount: number; snapshot(): Promise<SharePayload["files"]>; onClose(): void }) {
+export function ShareDialog(props: {
+  fileCount: number;
+  snapshot(): Promise<SharePayload["files"]>;
+  /** The workspace's SOURCE_DATE_EPOCH when builds are reproducible: the link carries it. */
+  epoch?: number;
+  onClose(): void;
+}) {
   const [commands, setCommands] = useState("");
   const [busy, setBusy] = useState(false);
   const [result, setResult] = useState<{ url: string; size: number; limit: number; copied: boolean } | null>(null);
@@ -22,7 +28,7 @@ export function ShareDialog(props: { fileCount: number; snapshot(): Promise<Shar
         .split("\n")
         .map((c) => c.trim())
         .filter(Boolean);
-      const { fragment, size, limit } = await encodeShare({ files, commands: list });
+      const { fragment, size, limit } = await encodeShare({ files, commands: list, epoch: props.epoch });
       const url = shareUrl(location.href, fragment);
       let copied = false;
       try {
@@ -45,6 +51,12 @@ export function ShareDialog(props: { fileCount: number; snapshot(): Promise<Shar
         <p>
           The {props.fileCount} file{props.fileCount === 1 ? "" : "s"} of the workspace go into the link itself (compressed, after the #): nothing is
           uploaded, and the page that opens it asks before anything runs.
+          {props.epoch !== undefined && (
+            <>
+              {" "}
+              It also carries the workspace's <code>SOURCE_DATE_EPOCH</code>, so a build of these files there gives the same image digest as here.
+            </>
+          )}
         </p>
         <label className="field">
           <span>Commands to run in the docker terminal when the recipient clicks Run (optional, one docker command per line)</span>

@@ -259,3 +259,54 @@ test("a RUN that deletes a file shows it as deleted in its layer; an image runs 
   await row.getByRole("button", { name: "Run app:latest in the terminal" }).click();
   await expect(terminal).toContainText(/^ran-from-row$/m, { useInnerText: true, timeout: 60_000 });
 });
+
+test("a share link opened in a fresh browser context runs only after Run and builds the same image digest", async ({ page, browser, baseURL }) => {
+  test.setTimeout(300_000);
+  const errors = watchErrors(page);
+  await ready(page);
+  await loadExample(page, /Multi-stage/);
+  await expect(page.getByTestId("tree-file").filter({ hasText: "build.sh" })).toBeVisible();
+  await expect(page.getByTestId("build-reproducible")).toBeChecked();
+  const panel = page.getByTestId("panel-build");
+  await page.getByTestId("build-button").click();
+  await expect(panel.getByTestId("build-run")).toHaveAttribute("data-state", "done", { timeout: 120_000 });
+  const built = await panel.getByTestId("build-image-id").getAttribute("data-image-id");
+  expect(built).toMatch(/^sha256:[a-f0-9]{64}$/);
+
+  await page.getByRole("button", { name: "Share" }).click();
+  const share = page.getByTestId("share-dialog");
+  await expect(share).toContainText("SOURCE_DATE_EPOCH");
+  await share.getByRole("textbox", { name: /Commands to run/ }).fill("docker build -t shared:1 .");
+  await share.getByRole("button", { name: "Create link" }).click();
+  const link = await share.getByTestId("share-link").inputValue();
+  await share.getByRole("button", { name: "Close" }).click();
+
+  // Another browser profile: empty storage, its own guest, some seconds later.
+  const fresh = await browser.newContext({ baseURL, viewport: { width: 1280, height: 800 } });
+  const other = await fresh.newPage();
+  const otherErrors = watchErrors(other);
+  await other.goto(link);
+  await expect(other.getByTestId("shared-banner")).toContainText("1 command to run");
+  await expect(other.getByTestId("guest-status")).toHaveText(/Guest running/);
+  const terminal = other.getByTestId("docker-terminal");
+  await expect(terminal).toContainText("$ ");
+  await other.waitForTimeout(1000);
+  const otherPanel = other.getByTestId("panel-build");
+  await expect(otherPanel.getByTestId("build-run")).toHaveCount(0);
+
+  await other.getByRole("button", { name: "Run" }).click();
+  await expect(terminal).toContainText("naming to docker.io/library/shared:1", { timeout: 120_000 });
+  await expect(otherPanel.getByTestId("build-run")).toHaveAttribute("data-state", "done");
+  expect(await otherPanel.getByTestId("build-image-id").getAttribute("data-image-id")).toBe(built);
+  await expect(other.getByRole("navigation", { name: "Workspace" }).getByTestId("tree-file")).toHaveCount(4);
+
+  // Without SOURCE_DATE_EPOCH the times are now's, and so is the digest.
+  await other.getByTestId("build-reproducible").uncheck();
+  await other.getByTestId("build-button").click();
+  await expect(otherPanel.getByTestId("build-run").first()).toHaveAttribute("data-state", "done", { timeout: 120_000 });
+  const plain = await otherPanel.getByTestId("build-image-id").getAttribute("data-image-id");
+  expect(plain).toMatch(/^sha256:[a-f0-9]{64}$/);
+  expect(plain).not.toBe(built);
+  await fresh.close();
+  expect([...errors, ...otherErrors]).toEqual([]);
+});
