@@ -139,11 +139,21 @@ test("a container started from the Containers panel moves along the lifecycle di
   await expect(row).toHaveAttribute("data-state", "running");
   const diagram = panel.getByTestId("lifecycle");
   await expect(diagram).toHaveAttribute("data-state", "running");
+  const button = (name: string) => panel.getByRole("group", { name: "Lifecycle actions" }).getByRole("button", { name, exact: true });
+  /** Only the transitions docker allows from this state are enabled. */
+  const legal = async (enabled: string[]) => {
+    for (const name of ["Start", "Stop", "Pause", "Unpause", "Restart", "Kill", "Remove"]) {
+      if (enabled.includes(name)) await expect(button(name)).toBeEnabled();
+      else await expect(button(name)).toBeDisabled();
+    }
+  };
+  await legal(["Stop", "Pause", "Restart", "Kill", "Remove"]);
 
-  await panel.getByRole("button", { name: "Pause", exact: true }).click();
+  await button("Pause").click();
   await expect(diagram).toHaveAttribute("data-state", "paused");
   await expect(row).toHaveAttribute("data-state", "paused");
-  await panel.getByRole("button", { name: "Unpause", exact: true }).click();
+  await legal(["Stop", "Unpause", "Kill", "Remove"]);
+  await button("Unpause").click();
   await expect(diagram).toHaveAttribute("data-state", "running");
 
   // Exec opens a terminal tab attached to a shell in the container.
@@ -155,9 +165,15 @@ test("a container started from the Containers panel moves along the lifecycle di
   await expect(exec).toContainText("from-42");
   await page.keyboard.type("exit\n");
   await expect(exec).toContainText(/# exit\s*\$/);
-  await panel.getByRole("button", { name: "Stop", exact: true }).click();
+  await button("Stop").click();
   await expect(diagram).toHaveAttribute("data-state", "exited", { timeout: 30_000 });
-  await panel.getByRole("button", { name: "Remove", exact: true }).click();
+  await legal(["Start", "Restart", "Remove"]);
+  await button("Start").click();
+  await expect(diagram).toHaveAttribute("data-state", "running");
+  await expect(row).toHaveAttribute("data-state", "running");
+  await button("Stop").click();
+  await expect(diagram).toHaveAttribute("data-state", "exited", { timeout: 30_000 });
+  await button("Remove").click();
   await expect(diagram).toHaveAttribute("data-state", "removed");
   await expect(panel.getByTestId("container-row")).toHaveCount(0);
 
@@ -309,4 +325,29 @@ test("a share link opened in a fresh browser context runs only after Run and bui
   expect(plain).not.toBe(built);
   await fresh.close();
   expect([...errors, ...otherErrors]).toEqual([]);
+});
+
+test("reloading the page keeps the workspace, images and volumes", async ({ page }) => {
+  test.setTimeout(300_000);
+  const errors = watchErrors(page);
+  let terminal = await ready(page);
+  await loadExample(page, /Layered app/);
+  await expect(page.getByTestId("tree-file").filter({ hasText: "serve.sh" })).toBeVisible();
+  const build = page.getByTestId("panel-build");
+  await page.getByTestId("build-button").click();
+  await expect(build.getByTestId("build-run")).toHaveAttribute("data-state", "done", { timeout: 120_000 });
+  await typeLine(page, terminal, `docker run --rm -v kept:/data busybox sh -c "echo still-$((6*7)) > /data/f"`);
+  await typeLine(page, terminal, "docker volume ls");
+  await expect(terminal).toContainText(/local\s+kept/);
+
+  await page.reload();
+  terminal = await ready(page);
+  await expect(page.getByRole("navigation", { name: "Workspace" }).getByTestId("tree-file").filter({ hasText: "serve.sh" })).toBeVisible();
+  await page.getByRole("tab", { name: "Images" }).click();
+  await expect(page.getByTestId("panel-images").getByTestId("image-row").filter({ hasText: "app:latest" })).toBeVisible();
+  await page.getByRole("tab", { name: "Volumes" }).click();
+  await expect(page.getByTestId("panel-volumes").getByTestId("volume-row").filter({ hasText: "kept" })).toBeVisible();
+  await typeLine(page, terminal, "docker run --rm -v kept:/data app:latest cat /data/f");
+  await expect(terminal).toContainText(/^still-42$/m, { useInnerText: true });
+  expect(errors).toEqual([]);
 });
