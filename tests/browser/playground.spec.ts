@@ -34,6 +34,24 @@ async function loadExample(page: Page, title: RegExp) {
 
 const editorText = (page: Page) => page.getByTestId("editor").locator(".view-lines");
 
+/**
+ * Records the accessible names of every <progress> the page shows, however
+ * briefly (a restore can be over before a poll would see its bar).
+ */
+async function recordProgressBars(page: Page) {
+  await page.addInitScript(() => {
+    const seen: string[] = [];
+    (window as unknown as { __progressSeen: string[] }).__progressSeen = seen;
+    new MutationObserver(() => {
+      for (const p of document.querySelectorAll("progress")) {
+        const name = p.getAttribute("aria-label") ?? "";
+        if (!seen.includes(name)) seen.push(name);
+      }
+    }).observe(document, { childList: true, subtree: true });
+  });
+  return () => page.evaluate(() => (window as unknown as { __progressSeen: string[] }).__progressSeen);
+}
+
 test("the docker terminal runs docker commands, completes, keeps history and hints at the rest", async ({ page }) => {
   const errors = watchErrors(page);
   const terminal = await ready(page);
@@ -78,7 +96,11 @@ test("docker run -it attaches the terminal to the container's tty", async ({ pag
 test("the Build button builds the layered app; the cache and its misses show per step; layers and their files", async ({ page }) => {
   test.setTimeout(300_000);
   const errors = watchErrors(page);
+  const progressSeen = await recordProgressBars(page);
   await ready(page);
+  // A new user first sees the guest's start progress, then a ready terminal.
+  expect(await progressSeen()).toContain("Guest start progress");
+  await expect(page.getByRole("progressbar", { name: "Guest start progress" })).toHaveCount(0);
   await loadExample(page, /Layered app/);
   await expect(page.getByTestId("tree-file").filter({ hasText: "serve.sh" })).toBeVisible();
 
@@ -86,6 +108,7 @@ test("the Build button builds the layered app; the cache and its misses show per
   const steps = panel.getByTestId("build-step");
   await page.getByTestId("build-button").click();
   await expect(panel.getByTestId("build-run")).toHaveAttribute("data-state", "done", { timeout: 120_000 });
+  expect(await progressSeen()).toContain("Build progress");
   // FROM, COPY site/, COPY serve.sh, RUN chmod (WORKDIR, ENV, EXPOSE and CMD are metadata).
   await expect(steps).toHaveCount(4);
   await expect(steps.first()).toContainText("FROM docker.io/library/busybox:latest");
