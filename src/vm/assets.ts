@@ -75,10 +75,17 @@ export async function loadVerified(
   name: GuestFile,
   onProgress?: (loaded: number, total: number) => void,
 ): Promise<Uint8Array> {
+  return checkAsset(source, manifest, name, await source.load(name, onProgress));
+}
+
+/**
+ * Checks a loaded guest file (null: it was missing) against the manifest, so
+ * that a file can be fetched before the manifest is in.
+ */
+export async function checkAsset(source: AssetSource, manifest: GuestManifest, name: GuestFile, data: Uint8Array | null): Promise<Uint8Array> {
   const where = source.describe(name);
   const expected = manifest.files[name];
   if (!expected) throw new BerthError("asset", `guest manifest lists no ${name}`, { file: where });
-  const data = await source.load(name, onProgress);
   if (!data) throw new BerthError("asset", `guest asset missing: ${where} (run npm run guest:build)`, { file: where });
   const actual = await sha256Hex(data);
   const decoded = expected.decoded;
@@ -103,15 +110,54 @@ export async function gunzip(data: Uint8Array): Promise<Uint8Array> {
   return new Uint8Array(await new Response(stream).arrayBuffer());
 }
 
-/** Fetches guest files over HTTP (the page and its worker). */
+/** What a restore (or a cold boot) reads, besides the manifest. */
+export function filesFor(mode: "restore" | "cold"): GuestFile[] {
+  return mode === "restore" ? ["bios.bin", "vgabios.bin", "state.bin.gz"] : ["bios.bin", "vgabios.bin", "bzImage", "initrd.cpio"];
+}
+
+type Progress = (loaded: number, total: number) => void;
+
+/**
+ * Fetches guest files over HTTP (the page and its worker). `prefetch` starts
+ * fetches early (the worker does so before the emulator's code is loaded);
+ * the next `load` of that name takes the fetch over, with its progress.
+ */
 export class UrlAssetSource implements AssetSource {
+  private early = new Map<string, { data: Promise<Uint8Array | null>; listeners: Set<Progress>; last?: [number, number] }>();
+
   constructor(private readonly base: string) {}
 
   describe(name: string): string {
     return new URL(name, this.base).href;
   }
 
-  async load(name: string, onProgress?: (loaded: number, total: number) => void): Promise<Uint8Array | null> {
+  /** Starts fetching these files now; a later `load` of each gets its bytes. */
+  prefetch(names: readonly string[]): void {
+    for (const name of names) {
+      if (this.early.has(name)) continue;
+      const entry = { listeners: new Set<Progress>(), last: undefined as [number, number] | undefined, data: null as unknown as Promise<Uint8Array | null> };
+      entry.data = this.fetch(name, (loaded, total) => {
+        entry.last = [loaded, total];
+        for (const fn of entry.listeners) fn(loaded, total);
+      });
+      // A failure is reported by the load that takes the fetch over.
+      entry.data.catch(() => {});
+      this.early.set(name, entry);
+    }
+  }
+
+  async load(name: string, onProgress?: Progress): Promise<Uint8Array | null> {
+    const early = this.early.get(name);
+    if (!early) return this.fetch(name, onProgress);
+    this.early.delete(name);
+    if (onProgress) {
+      early.listeners.add(onProgress);
+      if (early.last) onProgress(...early.last);
+    }
+    return early.data;
+  }
+
+  private async fetch(name: string, onProgress?: Progress): Promise<Uint8Array | null> {
     let res: Response;
     try {
       res = await fetch(this.describe(name), { cache: "no-cache" });
@@ -126,7 +172,8 @@ export class UrlAssetSource implements AssetSource {
     }
     // A dev server may answer a missing file with the SPA's index.html.
     if (res.headers.get("content-type")?.includes("text/html") && !name.endsWith(".html")) return null;
-    const total = Number(res.headers.get("content-length") ?? 0);
+    // With Content-Encoding the length is the encoded one: the total is then unknown.
+    const total = res.headers.get("content-encoding") ? 0 : Number(res.headers.get("content-length") ?? 0);
     if (!res.body || !onProgress) return new Uint8Array(await res.arrayBuffer());
     const reader = res.body.getReader();
     const chunks: Uint8Array[] = [];

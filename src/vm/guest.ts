@@ -11,11 +11,13 @@ import {
   type AssetSource,
   type BootConfig,
   type GuestManifest,
+  type GuestFile,
   BOOT,
+  checkAsset,
+  filesFor,
   gunzip,
   isGzip,
   loadManifest,
-  loadVerified,
 } from "./assets.ts";
 import {
   type Frame,
@@ -195,7 +197,20 @@ export class GuestVM {
   private async boot(opts: StartOptions): Promise<void> {
     const t0 = performance.now();
     const progress = opts.onProgress ?? (() => {});
+    const mode = opts.mode ?? "restore";
     progress({ phase: "manifest" });
+    // Everything is fetched at once (and v86's wasm compiled meanwhile); each
+    // file is checked against the manifest once both are in.
+    const wasmModule = opts.wasm();
+    const big: GuestFile = mode === "restore" ? "state.bin.gz" : "bzImage";
+    const fetches = new Map(
+      filesFor(mode).map((name) => {
+        const data = opts.source.load(name, name === big ? (loaded, total) => progress({ phase: name, loaded, total }) : undefined);
+        data.catch(() => {}); // reported below, after the manifest's own errors
+        return [name, data] as const;
+      }),
+    );
+    wasmModule.catch(() => {});
     this.manifest = await loadManifest(opts.source);
     const boot: BootConfig = this.manifest.boot;
     if (boot.memoryMB !== BOOT.memoryMB || boot.cmdline !== BOOT.cmdline || boot.v86 !== BOOT.v86) {
@@ -205,29 +220,30 @@ export class GuestVM {
         { file: opts.source.describe("manifest.json") },
       );
     }
-    const mode = opts.mode ?? "restore";
-    const load = (name: Parameters<typeof loadVerified>[2]) =>
-      loadVerified(opts.source, this.manifest, name, (loaded, total) => progress({ phase: name, loaded, total }));
-    const [bios, vgaBios, wasmModule] = await Promise.all([load("bios.bin"), load("vgabios.bin"), opts.wasm()]);
+    const checked = (name: GuestFile) => fetches.get(name)!.then((data) => checkAsset(opts.source, this.manifest, name, data));
+    const [bios, vgaBios] = await Promise.all([checked("bios.bin"), checked("vgabios.bin")]);
     let state: Uint8Array | undefined;
     let bzImage: Uint8Array | undefined;
     let initrd: Uint8Array | undefined;
     if (mode === "restore") {
-      const gz = await load("state.bin.gz");
+      const gz = await checked("state.bin.gz");
       progress({ phase: "decompress" });
       // The server may already have decoded it (Content-Encoding: gzip).
       state = isGzip(gz) ? await gunzip(gz) : gz;
       this.startInfo.stateBytes = this.manifest.files["state.bin.gz"].size;
     } else {
-      [bzImage, initrd] = await Promise.all([load("bzImage"), load("initrd.cpio")]);
+      [bzImage, initrd] = await Promise.all([checked("bzImage"), checked("initrd.cpio")]);
     }
+    const tWasm = performance.now();
+    const wasm = await wasmModule;
+    this.startInfo.phases.wasm_wait = Math.round(performance.now() - tWasm);
     progress({ phase: mode === "restore" ? "restore" : "boot" });
     const tEmu = performance.now();
     this.startInfo.phases.load = Math.round(tEmu - t0);
 
     const ready = new Promise<void>((resolve) => this.readyWaiters.push(resolve));
     const options: Record<string, unknown> = {
-      wasm_fn: async (env: WebAssembly.Imports) => (await WebAssembly.instantiate(wasmModule, env)).exports,
+      wasm_fn: async (env: WebAssembly.Imports) => (await WebAssembly.instantiate(wasm, env)).exports,
       memory_size: boot.memoryMB * 1024 * 1024,
       vga_memory_size: 2 * 1024 * 1024,
       bios: { buffer: bios.buffer },
