@@ -9,6 +9,7 @@ import { benchRegistry, type RegistryBenchResult } from "../src/engine/bench-reg
 import { createNodeEngine } from "../src/engine/node.ts";
 import { createMemoryStorage } from "../src/storage/memory.ts";
 import { benchGuest, type GuestBenchResult } from "../src/vm/bench.ts";
+import { measurePageReady } from "./page-ready.ts";
 
 type Result = GuestBenchResult & EngineBenchResult & Partial<RegistryBenchResult> & { page_ready_ms?: number; page_download_bytes?: number };
 import { startNodeGuest } from "../src/vm/node.ts";
@@ -73,15 +74,7 @@ async function benchChromium(): Promise<Result> {
       // A new user's first visit: navigation start until the guest is running
       // and the terminal is there, and what the page downloaded until then.
       const first = await browser.newContext();
-      const fresh = await first.newPage();
-      let downloaded = 0;
-      fresh.on("requestfinished", (r) => {
-        void r.sizes().then((sz) => (downloaded += sz.responseBodySize + sz.responseHeadersSize));
-      });
-      await fresh.goto(`http://127.0.0.1:${port}/`);
-      await fresh.waitForFunction(() => /Guest running/.test(document.querySelector("[data-testid=guest-status]")?.textContent ?? "") && !!document.querySelector(".xterm"), null, { timeout: 60_000 });
-      const pageReady = await fresh.evaluate(() => performance.now());
-      await new Promise((r) => setTimeout(r, 500));
+      const { ms: pageReady, bytes: downloaded } = await measurePageReady(await first.newPage(), `http://127.0.0.1:${port}/`);
       await first.close();
 
       const page = await browser.newPage();
@@ -93,7 +86,7 @@ async function benchChromium(): Promise<Result> {
       const engine = (await page.evaluate(() => (window as unknown as { berthEngineBench: () => Promise<EngineBenchResult> }).berthEngineBench())) as EngineBenchResult;
       log("chromium: measuring the registry…");
       const reg = (await page.evaluate((host) => (window as unknown as { berthRegistryBench: (h: string) => Promise<RegistryBenchResult> }).berthRegistryBench(host), registry.host)) as RegistryBenchResult;
-      return { ...guest, ...engine, ...reg, page_ready_ms: Math.round(pageReady), page_download_bytes: downloaded };
+      return { ...guest, ...engine, ...reg, page_ready_ms: pageReady, page_download_bytes: downloaded };
     } finally {
       await browser.close();
     }

@@ -8,7 +8,7 @@ import { Terminal } from "@xterm/xterm";
 import { useEffect, useImperativeHandle, useRef, type Ref } from "react";
 import { complete, runDocker, splitCommandLine, tokenize, type BuildContext, type CliIO } from "../cli/index.ts";
 import { relativeInside } from "../cli/paths.ts";
-import { getCliEngine, getWorkspace } from "./engine.ts";
+import { getCliEngine, getWorkspace, terminalDrawn } from "./engine.ts";
 import { LineEditor, type EditorAction } from "./line-editor.ts";
 import type { Theme } from "./theme.ts";
 import { terminalThemes } from "./terminal-theme.ts";
@@ -387,6 +387,16 @@ export function DockerTerminal(props: {
 
     term.write(`Berth docker terminal. Type \x1b[1mhelp\x1b[0m for what you can type here.\n`);
     prompt();
+    // Once the prompt is parsed, its next render shows it: the page then loads the rest (the editor).
+    let drawn: { dispose(): void } | null = null;
+    term.write("", () => {
+      if (disposed) return;
+      drawn = term.onRender(() => {
+        drawn?.dispose();
+        performance.mark("berth:terminal-prompt");
+        terminalDrawn();
+      });
+    });
     if (initial.current) typeRef.current(initial.current + "\r");
     if (autoFocus.current) term.focus();
 
@@ -395,6 +405,7 @@ export function DockerTerminal(props: {
       interrupt();
       for (const s of [...stdinSubs]) s.onEnd?.();
       dataSub.dispose();
+      drawn?.dispose();
       resizeSub.dispose();
       observer.disconnect();
       term.dispose();

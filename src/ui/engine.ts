@@ -2,26 +2,12 @@
 // through this API, as the docker CLI talks to dockerd.
 import { withCallbackProxy } from "../cli/index.ts";
 import type { BuildEvent, BuildOptions, EngineApi as DockerApi, EngineEvent } from "../core/engine-api.ts";
-import { Comlink, installErrorTransfer } from "../engine/comlink.ts";
 import type { ExploreApi } from "../engine/explore.ts";
-import type { EngineWorkerApi } from "../engine/worker.ts";
 import type { WorkspaceApi } from "../engine/workspace.ts";
 import { BuildStore } from "./build-state.ts";
+import { Comlink, getEngine } from "./engine-worker.ts";
 
-installErrorTransfer();
-
-/** The worker's API; `workspace` is `createWorkspaceApi()` and `explore` is `createExploreApi()` in the worker's `api` object. */
-export type EngineApi = EngineWorkerApi & { workspace: WorkspaceApi; explore: ExploreApi };
-
-let engine: Comlink.Remote<EngineApi> | null = null;
-
-export function getEngine(): Comlink.Remote<EngineApi> {
-  if (!engine) {
-    const worker = new Worker(new URL("../engine/worker.ts", import.meta.url), { type: "module", name: "berth-engine" });
-    engine = Comlink.wrap<EngineApi>(worker);
-  }
-  return engine;
-}
+export { afterGuestStart, getEngine, startEarly, terminalDrawn, type EngineApi } from "./engine-worker.ts";
 
 /**
  * The workspace (build context) stored by the engine. Comlink reaches methods
