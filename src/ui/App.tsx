@@ -7,7 +7,7 @@ import { setBeforeContext, setTerminalEnv } from "./DockerTerminal.tsx";
 import { isDockerfileName } from "./diagnostics.ts";
 import { useConfirm } from "./Dialog.tsx";
 import type { EditorHandle, SaveState } from "./EditorPane.tsx";
-import { Comlink, buildStore, getDocker, getEngine, getWorkspace } from "./engine.ts";
+import { Comlink, afterGuestStart, buildStore, getDocker, getEngine, getWorkspace } from "./engine.ts";
 import { EXAMPLES, type Example } from "./examples.ts";
 import { FileTree, type UploadItem } from "./FileTree.tsx";
 import { HelpPopover, MOD } from "./HelpPopover.tsx";
@@ -22,8 +22,8 @@ import { useTheme } from "./theme.ts";
 import { useEngineState } from "./use-engine.ts";
 import { VolumesPanel } from "./VolumesPanel.tsx";
 
-// Monaco is large: it loads in its own chunk, so the guest starts without waiting for it.
-const EditorPane = lazy(() => import("./EditorPane.tsx").then((m) => ({ default: m.EditorPane })));
+// Monaco is large: it loads in its own chunk once the guest has started, so that it does not slow the start.
+const EditorPane = lazy(() => afterGuestStart().then(() => import("./EditorPane.tsx")).then((m) => ({ default: m.EditorPane })));
 
 type Status =
   | { state: "starting"; progress: StartProgress }
