@@ -12,17 +12,19 @@ export function FsTreeView(props: { items: readonly FsItem[]; label: string; exp
   const count = props.items.length;
   // Small trees (a layer's changes) open fully; big ones (a whole filesystem) one level.
   const openAll = props.expandAll ?? count <= 150;
+  // The A/C/D column only where there are marks (a layer's changes, not a volume's files).
+  const marks = useMemo(() => props.items.some((i) => i.kind), [props.items]);
   if (root.children.length === 0) return <p className="muted">No files.</p>;
   return (
     <ul className="fs-tree" role="tree" aria-label={props.label} data-testid={props.testId}>
       {root.children.map((c) => (
-        <FsRow key={c.path} node={c} depth={0} openAll={openAll} highlight={props.highlight} />
+        <FsRow key={c.path} node={c} depth={0} openAll={openAll} marks={marks} highlight={props.highlight} />
       ))}
     </ul>
   );
 }
 
-function FsRow(props: { node: FsNode; depth: number; openAll: boolean; highlight?: (item: FsItem) => boolean }) {
+function FsRow(props: { node: FsNode; depth: number; openAll: boolean; marks: boolean; highlight?: (item: FsItem) => boolean }) {
   const { node } = props;
   const dir = isDir(node);
   const [open, setOpen] = useState(props.openAll || (props.depth === 0 && node.children.length <= 30 && node.marks.A + node.marks.C + node.marks.D > 0));
@@ -44,9 +46,9 @@ function FsRow(props: { node: FsNode; depth: number; openAll: boolean; highlight
           <span className={`mark mark-${kind}`} title={MARK_TITLE[kind]} data-testid="fs-mark">
             {kind}
           </span>
-        ) : (
+        ) : props.marks ? (
           <span className="mark" />
-        )}
+        ) : null}
         <Icon name={dir ? "folder" : "file"} size={14} />
         <span className={`fs-name${kind === "D" ? " deleted" : ""}`}>
           {node.name}
@@ -59,7 +61,7 @@ function FsRow(props: { node: FsNode; depth: number; openAll: boolean; highlight
       {dir && open && (
         <ul role="group">
           {node.children.map((c) => (
-            <FsRow key={c.path} node={c} depth={props.depth + 1} openAll={props.openAll} highlight={props.highlight} />
+            <FsRow key={c.path} node={c} depth={props.depth + 1} openAll={props.openAll} marks={props.marks} highlight={props.highlight} />
           ))}
         </ul>
       )}

@@ -1,7 +1,7 @@
 // The Images panel: the engine's images, and for one image its layer stack
 // (base at the bottom, metadata steps thin, how many images share each
 // layer); a layer's files with A/C/D marks, or the whole filesystem up to it.
-import { useEffect, useState } from "react";
+import { useEffect, useId, useState } from "react";
 import type { ImageInspect, ImageSummary } from "../core/engine-api.ts";
 import type { ExploreEntry } from "../engine/explore.ts";
 import { useConfirm } from "./Dialog.tsx";
@@ -37,6 +37,7 @@ export function ImagesPanel(props: { selected: string | null; onSelect(ref: stri
   const now = useNow();
   const [confirm, confirmElement] = useConfirm();
   const [error, setError] = useState<string | null>(null);
+  const metaId = useId();
   const list = images.data ?? [];
   const selected = list.find((i) => i.id === props.selected || i.repoTags.includes(props.selected ?? "")) ?? null;
 
@@ -75,16 +76,18 @@ export function ImagesPanel(props: { selected: string | null; onSelect(ref: stri
         {list.map((img) => {
           const name = img.repoTags[0] ?? "<none>";
           const isSel = selected?.id === img.id;
+          const toggle = () => props.onSelect(isSel ? null : img.id);
           return (
-            <li key={img.id} className={`object-row${isSel ? " selected" : ""}`} data-testid="image-row">
-              <button type="button" className="object-main" aria-pressed={isSel} onClick={() => props.onSelect(isSel ? null : img.id)}>
+            <li key={img.id} className={`object-row with-actions${isSel ? " selected" : ""}`} data-testid="image-row">
+              <button type="button" className="object-main" aria-pressed={isSel} aria-describedby={`${metaId}-${img.id}`} onClick={toggle}>
                 <span className="object-name">{name}</span>
                 {img.repoTags.length > 1 && <span className="muted"> +{img.repoTags.length - 1} tags</span>}
-                <span className="object-meta muted">
-                  <code>{shortId(img.id)}</code> · {humanSize(img.size)} · {timeAgo(img.created, now)} · {img.layerCount} layer{img.layerCount === 1 ? "" : "s"}
-                  {img.sharedLayers > 0 ? `, ${img.sharedLayers} shared` : ""}
-                </span>
               </button>
+              {/* Below the name and the buttons, so that the buttons do not squeeze it; a click on it selects, as on the name. */}
+              <span className="object-meta muted" id={`${metaId}-${img.id}`} onClick={toggle}>
+                <code>{shortId(img.id)}</code> · {humanSize(img.size)} · {timeAgo(img.created, now)} · {img.layerCount} layer{img.layerCount === 1 ? "" : "s"}
+                {img.sharedLayers > 0 ? `, ${img.sharedLayers} shared` : ""}
+              </span>
               <span className="row-buttons">
                 <button type="button" className="small" onClick={() => props.onRun(name === "<none>" ? shortId(img.id) : name)} aria-label={`Run ${name} in the terminal`}>
                   Run
@@ -177,7 +180,9 @@ function ImageDetail(props: { image: Listed; onError(message: string | null): vo
           if (s.index < 0) {
             return (
               <li key={i} className="layer empty" data-testid="layer-empty" title="Metadata only: no files">
-                <span className="layer-text">{text}</span>
+                <span className="layer-text" title={text}>
+                  {text}
+                </span>
                 <span className="muted">0 B</span>
               </li>
             );
@@ -185,7 +190,7 @@ function ImageDetail(props: { image: Listed; onError(message: string | null): vo
           const sel = layer === s.index;
           return (
             <li key={i} className={`layer${sel ? " selected" : ""}`}>
-              <button type="button" className="layer-button" aria-pressed={sel} onClick={() => setLayer(sel ? null : s.index)} data-testid="layer">
+              <button type="button" className="layer-button" aria-pressed={sel} onClick={() => setLayer(sel ? null : s.index)} data-testid="layer" title={text}>
                 <span className="layer-text">{text}</span>
                 <span className="layer-meta">
                   {humanSize(s.size)}

@@ -1,6 +1,6 @@
 // The Volumes panel: list, create, inspect (which containers use it),
 // browse its files (as last synced), remove. Mirrors the engine's events.
-import { useEffect, useState } from "react";
+import { useEffect, useId, useState } from "react";
 import type { VolumeInfo } from "../core/engine-api.ts";
 import { useConfirm } from "./Dialog.tsx";
 import { getDocker, getExplore } from "./engine.ts";
@@ -22,6 +22,7 @@ export function VolumesPanel() {
   const [name, setName] = useState("");
   const [error, setError] = useState<string | null>(null);
   const [confirm, confirmElement] = useConfirm();
+  const metaId = useId();
   const list = volumes.data ?? [];
   const current = list.find((v) => v.name === selected) ?? null;
 
@@ -75,15 +76,16 @@ export function VolumesPanel() {
       <ul className="object-list" aria-label="Volumes">
         {list.map((v) => {
           const isSel = v.name === selected;
+          const toggle = () => setSelected(isSel ? null : v.name);
           return (
-            <li key={v.name} className={`object-row${isSel ? " selected" : ""}`} data-testid="volume-row">
-              <button type="button" className="object-main" aria-pressed={isSel} onClick={() => setSelected(isSel ? null : v.name)}>
+            <li key={v.name} className={`object-row with-actions${isSel ? " selected" : ""}`} data-testid="volume-row">
+              <button type="button" className="object-main" aria-pressed={isSel} aria-describedby={`${metaId}-${v.name}`} onClick={toggle}>
                 <span className="object-name">{volumeName(v.name)}</span>
-                <span className="object-meta muted">
-                  {v.anonymous ? "anonymous · " : ""}
-                  {v.usedBy.length ? `used by ${v.usedBy.length}` : "unused"} · {humanSize(v.size)} · created {timeAgo(v.createdAt, now)}
-                </span>
               </button>
+              <span className="object-meta muted" id={`${metaId}-${v.name}`} onClick={toggle}>
+                {v.anonymous ? "anonymous · " : ""}
+                {v.usedBy.length ? `used by ${v.usedBy.length}` : "unused"} · {humanSize(v.size)} · created {timeAgo(v.createdAt, now)}
+              </span>
               <span className="row-buttons">
                 <button type="button" className="small" onClick={() => void remove(v)} aria-label={`Remove volume ${volumeName(v.name)}`} disabled={v.usedBy.length > 0} title={v.usedBy.length ? "In use by a container" : "Remove"}>
                   Remove
