@@ -1,11 +1,12 @@
 // The Containers panel: the engine's containers; for one, its state on the
 // lifecycle diagram (created → running ⇄ paused → exited → removed) with a
-// button for each legal transition, its logs (following), inspect JSON and
-// exec (a terminal tab attached to a shell in it). Mirrors the engine's
-// events.
+// button for each legal transition, its logs (following), inspect JSON (as
+// `docker inspect` prints it) and exec (a terminal tab attached to a shell in
+// it). Mirrors the engine's events.
 import { useEffect, useRef, useState } from "react";
 import { portUrl, registerPortServiceWorker } from "../ports/page.ts";
 import { splitCommandLine } from "../cli/index.ts";
+import { containerInspectJson, goJsonIndent } from "../cli/format/inspect.ts";
 import type { ContainerInspect, ContainerState, ContainerSummary } from "../core/engine-api.ts";
 import { useConfirm } from "./Dialog.tsx";
 import { getDocker } from "./engine.ts";
@@ -429,7 +430,7 @@ function Inspect(props: { id: string; state: ContainerState }) {
   if (!data) return <p className="muted">Reading…</p>;
   return (
     <pre className="json-view" data-testid="container-inspect" tabIndex={0}>
-      {JSON.stringify(data, null, 2)}
+      {goJsonIndent(containerInspectJson(data))}
     </pre>
   );
 }

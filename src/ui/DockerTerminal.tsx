@@ -153,9 +153,16 @@ export function DockerTerminal(props: {
 
     const prompt = () => {
       if (disposed) return;
-      mode = "prompt";
-      editor.start(continuation ? "> " : PROMPT);
-      pump();
+      // The prompt redraws its whole row: output that did not end its line
+      // (printf abc, the ^C of an interrupt) keeps its row and the prompt
+      // starts on the next. The callback runs once xterm has parsed all.
+      term.write("", () => {
+        if (disposed) return;
+        if (term.buffer.active.cursorX > 0) term.write("\r\n");
+        mode = "prompt";
+        editor.start(continuation ? "> " : PROMPT);
+        pump();
+      });
     };
 
     const interrupt = () => {

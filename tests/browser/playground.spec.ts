@@ -80,6 +80,12 @@ test("the docker terminal runs docker commands, completes, keeps history and hin
   expect(errors).toEqual([]);
 });
 
+test("output that does not end its line keeps it; the prompt starts on the next", async ({ page }) => {
+  const terminal = await ready(page);
+  await typeLine(page, terminal, "docker run --rm busybox printf no-newline-here");
+  await expect(terminal).toContainText(/^no-newline-here\n\$\s/m, { useInnerText: true });
+});
+
 test("docker run -it attaches the terminal to the container's tty", async ({ page }) => {
   const terminal = await ready(page);
   await typeLine(page, terminal, "docker run -it --rm busybox sh");
@@ -372,5 +378,33 @@ test("reloading the page keeps the workspace, images and volumes", async ({ page
   await expect(page.getByTestId("panel-volumes").getByTestId("volume-row").filter({ hasText: "kept" })).toBeVisible();
   await typeLine(page, terminal, "docker run --rm -v kept:/data app:latest cat /data/f");
   await expect(terminal).toContainText(/^still-42$/m, { useInnerText: true });
+  expect(errors).toEqual([]);
+});
+
+test("Ctrl-C stops a following docker logs; the Containers panel follows logs and shows inspect", async ({ page }) => {
+  const errors = watchErrors(page);
+  const terminal = await ready(page);
+  await typeLine(page, terminal, `docker run -d --name ticker busybox sh -c 'i=0; while true; do i=$((i+1)); echo tick-$i; sleep 1; done'`);
+  await expect(terminal).toContainText(/^[0-9a-f]{64}$/m, { useInnerText: true });
+  await typeLine(page, terminal, "docker logs -f ticker");
+  await expect(terminal).toContainText("tick-2");
+  await page.keyboard.press("Control+c");
+  // "^C" stays on its row and the prompt is back below it: the next command runs.
+  await expect(terminal).toContainText(/^\^C$/m, { useInnerText: true });
+  await typeLine(page, terminal, "docker inspect --format 'state={{.State.Status}}' ticker");
+  await expect(terminal).toContainText("state=running");
+
+  await page.getByRole("tab", { name: "Containers" }).click();
+  const panel = page.getByTestId("panel-containers");
+  await panel.getByTestId("container-row").filter({ hasText: "ticker" }).getByRole("button").first().click();
+  const logs = panel.getByTestId("container-logs");
+  await expect(logs).toContainText("tick-1");
+  // Following: lines written after the view opened arrive by themselves.
+  const now = Number((await logs.innerText()).match(/tick-(\d+)\s*$/)![1]);
+  await expect(logs).toContainText(`tick-${now + 2}`);
+  await panel.getByRole("tab", { name: "Inspect" }).click();
+  await expect(panel.getByTestId("container-inspect")).toContainText('"Name": "/ticker"');
+  await typeLine(page, terminal, "docker rm -f ticker");
+  await expect(panel.getByTestId("container-row")).toHaveCount(0);
   expect(errors).toEqual([]);
 });
