@@ -1,6 +1,8 @@
 // Short docs for each Dockerfile instruction (hover) and what to offer while
-// typing (completion). Pure data and functions, no Monaco, so they can be
-// unit tested in Node; monaco.ts turns them into providers.
+// typing (completion): instructions and their flags. Pure data and functions,
+// no Monaco, so they can be unit tested in Node; dockerfile-language.ts joins
+// them with dockerfile-language-service (which knows more places but has
+// older, shorter instruction docs and few flags) and monaco.ts makes providers.
 
 export interface InstructionDoc {
   keyword: string;
@@ -211,7 +213,13 @@ export function instructionMarkdown(doc: InstructionDoc): string {
     lines.push("", ...Object.entries(doc.flags).map(([f, d]) => `- \`${f}\`: ${d}`));
   }
   lines.push("", "Example:", "```dockerfile", doc.example, "```");
+  lines.push("", `[Dockerfile reference](${referenceUrl(doc.keyword)})`);
   return lines.join("\n");
+}
+
+/** The instruction's section of Docker's Dockerfile reference. */
+export function referenceUrl(keyword: string): string {
+  return `https://docs.docker.com/reference/dockerfile/#${keyword.toLowerCase()}`;
 }
 
 export interface WordAt {
@@ -269,4 +277,35 @@ export const NOT_AFTER_ONBUILD = new Set(["FROM", "MAINTAINER", "ONBUILD"]);
 export function endsWithContinuation(line: string, escape = "\\"): boolean {
   if (/^\s*#/.test(line)) return false;
   return line.trimEnd().endsWith(escape);
+}
+
+/** The escape character of a Dockerfile: `\` unless an `# escape=` directive before anything else says otherwise. */
+export function escapeOf(text: string): string {
+  for (const line of text.split(/\r?\n/)) {
+    const m = /^\s*#\s*([a-zA-Z]+)\s*=\s*(\S*)\s*$/.exec(line);
+    if (!m) break;
+    if (m[1].toLowerCase() === "escape" && (m[2] === "`" || m[2] === "\\")) return m[2];
+  }
+  return "\\";
+}
+
+/**
+ * The instruction keyword (upper case) that line `index` (0-based) of `lines`
+ * belongs to: its own first word, or that of the line an instruction
+ * continued from (over comment and empty lines, as Docker reads them). The
+ * word after ONBUILD counts. Null in a comment or before any instruction.
+ */
+export function instructionOfLine(lines: readonly string[], index: number, escape = "\\"): string | null {
+  if (/^\s*#/.test(lines[index] ?? "")) return null;
+  let start = index;
+  for (let j = index - 1; j >= 0; j--) {
+    const line = lines[j]!;
+    if (/^\s*(#|$)/.test(line)) continue;
+    if (!endsWithContinuation(line, escape)) break;
+    start = j;
+  }
+  const m = /^\s*([A-Za-z]+)(?:\s+([A-Za-z]+))?/.exec(lines[start] ?? "");
+  if (!m) return null;
+  const word = m[1].toUpperCase();
+  return word === "ONBUILD" && m[2] ? m[2].toUpperCase() : word;
 }

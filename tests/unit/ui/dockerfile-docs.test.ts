@@ -1,7 +1,15 @@
 import { describe, expect, it } from "vitest";
 import { KEYWORDS } from "../../../src/dockerfile/index.ts";
 import { dockerfileProblems, isDockerfileName } from "../../../src/ui/diagnostics.ts";
-import { INSTRUCTION_DOCS, completionContext, endsWithContinuation, instructionMarkdown, keywordAt } from "../../../src/ui/dockerfile-docs.ts";
+import {
+  INSTRUCTION_DOCS,
+  completionContext,
+  endsWithContinuation,
+  escapeOf,
+  instructionMarkdown,
+  instructionOfLine,
+  keywordAt,
+} from "../../../src/ui/dockerfile-docs.ts";
 
 describe("instruction docs", () => {
   it("cover every instruction the parser knows", () => {
@@ -10,7 +18,18 @@ describe("instruction docs", () => {
       expect(doc.summary.length, doc.keyword).toBeGreaterThan(10);
       expect(doc.example.toUpperCase().startsWith(doc.keyword) || doc.deprecated, doc.keyword).toBeTruthy();
       expect(instructionMarkdown(doc)).toContain(`**${doc.keyword}**`);
+      expect(instructionMarkdown(doc)).toContain(`(https://docs.docker.com/reference/dockerfile/#${doc.keyword.toLowerCase()})`);
     }
+  });
+
+  it("know which instruction a line belongs to, and the escape character", () => {
+    const lines = ["# escape=`", "FROM busybox AS a", "RUN echo `", "  # a comment", "", "  FROM", "onbuild copy . /", "# FROM"];
+    expect(escapeOf(lines.join("\n"))).toBe("`");
+    expect(escapeOf("FROM busybox\n# escape=`\n")).toBe("\\");
+    expect(escapeOf("# syntax=docker/dockerfile:1\n# escape=\\\n")).toBe("\\");
+    expect([0, 1, 2, 3, 4, 5, 6, 7].map((i) => instructionOfLine(lines, i, "`"))).toEqual([null, "FROM", "RUN", null, "RUN", "RUN", "COPY", null]);
+    // With the default escape, the RUN line does not continue.
+    expect(instructionOfLine(lines, 5)).toBe("FROM");
   });
 
   it("find the keyword under the cursor, also after ONBUILD", () => {
