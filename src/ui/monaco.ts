@@ -1,8 +1,9 @@
 // Monaco, bundled by Vite from the npm package: the editor core, its editor
 // features (hover, suggest, find, folding …), the few syntax colourers we
 // need, and its web worker through a `?worker` import. Nothing is fetched
-// from a CDN. The Dockerfile language gets our own diagnostics (src/dockerfile),
-// hover docs and completion.
+// from a CDN. The Dockerfile language gets markers from our parser
+// (src/dockerfile) and dockerfile-utils, and hover, completion and signature
+// help from our docs and dockerfile-language-service (dockerfile-language.ts).
 import * as monaco from "monaco-editor/editor/editor.api.js";
 // The editor features we use (Monaco's own list is features/register.all.js).
 import "monaco-editor/features/codeEditor/register.js";
@@ -10,6 +11,7 @@ import "monaco-editor/features/codicon/register.js";
 import "monaco-editor/features/hover/register.js";
 import "monaco-editor/features/suggest/register.js";
 import "monaco-editor/features/snippet/register.js";
+import "monaco-editor/features/parameterHints/register.js";
 import "monaco-editor/features/find/register.js";
 import "monaco-editor/features/folding/register.js";
 import "monaco-editor/features/bracketMatching/register.js";
@@ -47,15 +49,8 @@ import "monaco-editor/languages/definitions/python/register.js";
 import "monaco-editor/languages/definitions/yaml/register.js";
 import "monaco-editor/languages/definitions/ini/register.js";
 import EditorWorker from "monaco-editor/editor/editor.worker.js?worker";
-import { dockerfileProblems, isDockerfileName } from "./diagnostics.ts";
-import {
-  INSTRUCTION_DOCS,
-  NOT_AFTER_ONBUILD,
-  completionContext,
-  endsWithContinuation,
-  instructionMarkdown,
-  keywordAt,
-} from "./dockerfile-docs.ts";
+import { dockerfileProblems, isDockerfileName, type EditorProblem } from "./diagnostics.ts";
+import { dockerfileCompletions, dockerfileHover, dockerfileSignatureHelp, lintDockerfile } from "./dockerfile-language.ts";
 
 declare global {
   interface Window {
@@ -106,70 +101,79 @@ export function uriForPath(path: string): monaco.Uri {
 
 let registered = false;
 
-/** Registers the Dockerfile hover and completion providers (once). */
+const MARKER_SEVERITY: Record<EditorProblem["severity"], monaco.MarkerSeverity> = {
+  error: monaco.MarkerSeverity.Error,
+  warning: monaco.MarkerSeverity.Warning,
+  info: monaco.MarkerSeverity.Info,
+  hint: monaco.MarkerSeverity.Hint,
+};
+const MARKER_TAG = { unnecessary: monaco.MarkerTag.Unnecessary, deprecated: monaco.MarkerTag.Deprecated };
+
+/** Markdown that may not run anything: no HTML, no command links. */
+const untrusted = (value: string): monaco.IMarkdownString => ({ value, isTrusted: false, supportHtml: false });
+
+/**
+ * Registers the Dockerfile hover, completion and signature help providers
+ * (once). What they say comes from dockerfile-language.ts (our docs and
+ * dockerfile-language-service, run in the page).
+ */
 export function registerDockerfileSupport(): void {
   if (registered) return;
   registered = true;
 
   monaco.languages.registerHoverProvider("dockerfile", {
     provideHover(model, position) {
-      const found = keywordAt(model.getLineContent(position.lineNumber), position.column);
-      if (!found) return null;
-      const previous = position.lineNumber > 1 ? model.getLineContent(position.lineNumber - 1) : "";
-      if (endsWithContinuation(previous)) return null;
-      const doc = INSTRUCTION_DOCS.get(found.word.toUpperCase())!;
+      const hover = dockerfileHover(model.getValue(), position.lineNumber, position.column);
+      if (!hover) return null;
       return {
-        range: new monaco.Range(position.lineNumber, found.start, position.lineNumber, found.end),
-        contents: [{ value: instructionMarkdown(doc), isTrusted: false, supportHtml: false }],
+        range: hover.range ? monaco.Range.lift(hover.range) : undefined,
+        contents: [untrusted(hover.markdown)],
       };
     },
   });
 
   monaco.languages.registerCompletionItemProvider("dockerfile", {
-    triggerCharacters: ["-"],
-    provideCompletionItems(model, position) {
-      const line = model.getLineContent(position.lineNumber);
-      const previous = position.lineNumber > 1 ? model.getLineContent(position.lineNumber - 1) : "";
-      const ctx = completionContext(line, position.column, endsWithContinuation(previous));
-      if (!ctx) return { suggestions: [] };
-      const range = new monaco.Range(position.lineNumber, ctx.start, position.lineNumber, position.column);
-      if (ctx.kind === "instruction") {
-        const suggestions = [...INSTRUCTION_DOCS.values()]
-          .filter((d) => !(ctx.afterOnbuild && NOT_AFTER_ONBUILD.has(d.keyword)))
-          .map((d, i) => ({
-            label: d.keyword,
-            kind: monaco.languages.CompletionItemKind.Keyword,
-            detail: d.summary,
-            documentation: { value: instructionMarkdown(d), isTrusted: false },
-            insertText: d.snippet,
-            insertTextRules: monaco.languages.CompletionItemInsertTextRule.InsertAsSnippet,
-            range,
-            tags: d.deprecated ? [monaco.languages.CompletionItemTag.Deprecated] : undefined,
-            sortText: (d.deprecated ? "z" : "a") + String(i).padStart(2, "0"),
-          }));
-        return { suggestions };
-      }
-      const flags = INSTRUCTION_DOCS.get(ctx.keyword)?.flags ?? {};
+    // "-" for flags, "$" and "{" for variables, "=" for COPY --from= stages.
+    triggerCharacters: ["-", "$", "{", "="],
+    async provideCompletionItems(model, position) {
+      const items = await dockerfileCompletions(model.getValue(), position.lineNumber, position.column);
+      if (model.isDisposed()) return { suggestions: [] };
       return {
-        suggestions: Object.entries(flags).map(([flag, detail]) => ({
-          label: flag,
-          kind: monaco.languages.CompletionItemKind.Property,
-          detail,
-          insertText: flag === "--link" || flag === "--parents" || flag === "--keep-git-dir" ? flag : `${flag}=`,
-          range,
+        suggestions: items.map((c) => ({
+          label: c.label,
+          kind: monaco.languages.CompletionItemKind[c.kind],
+          detail: c.detail,
+          documentation: c.documentation === undefined ? undefined : untrusted(c.documentation),
+          insertText: c.insertText,
+          insertTextRules: c.snippet ? monaco.languages.CompletionItemInsertTextRule.InsertAsSnippet : undefined,
+          range: monaco.Range.lift(c.range),
+          sortText: c.sortText,
+          filterText: c.filterText,
+          tags: c.deprecated ? [monaco.languages.CompletionItemTag.Deprecated] : undefined,
         })),
       };
     },
   });
+
+  monaco.languages.registerSignatureHelpProvider("dockerfile", {
+    signatureHelpTriggerCharacters: [" ", "["],
+    signatureHelpRetriggerCharacters: [","],
+    provideSignatureHelp(model, position) {
+      const help = dockerfileSignatureHelp(model.getValue(), position.lineNumber, position.column);
+      if (!help) return null;
+      return { value: help, dispose() {} };
+    },
+  });
 }
 
-/** Computes our Dockerfile diagnostics for `model` and shows them as markers. */
+/** Computes the Dockerfile's problems (our parser's and dockerfile-utils') for `model` and shows them as markers. */
 export function updateDockerfileMarkers(model: monaco.editor.ITextModel): monaco.editor.IMarkerData[] {
-  const problems = dockerfileProblems(model.getValue(), (line) => (line <= model.getLineCount() ? model.getLineLength(line) : 0));
-  const markers = problems.map((p) => ({
+  const problems = dockerfileProblems(model.getValue(), (line) => (line <= model.getLineCount() ? model.getLineLength(line) : 0), lintDockerfile);
+  const markers = problems.map(({ severity, tags, source, ...p }) => ({
     ...p,
-    severity: p.severity === "error" ? monaco.MarkerSeverity.Error : monaco.MarkerSeverity.Warning,
-    source: "Dockerfile",
+    severity: MARKER_SEVERITY[severity],
+    tags: tags?.map((t) => MARKER_TAG[t]),
+    source: source === "berth" ? "Dockerfile" : "dockerfile-utils",
   }));
   monaco.editor.setModelMarkers(model, MARKER_OWNER, markers);
   return markers;
