@@ -300,3 +300,70 @@ test("Dockerfile instructions have hover docs and completion", async ({ page }) 
   await page.keyboard.press("Enter");
   await expect(editorText(page)).toContainText("WORKDIR /app");
 });
+
+test("dockerfile-utils' problems are markers next to ours, each problem once", async ({ page }) => {
+  const errors = watchErrors(page);
+  await page.goto("/");
+  await newFile(page, "Dockerfile");
+  // WORKDIR app: only dockerfile-utils minds (a warning). STOPSIGNAL NOPE: both do; ours is shown.
+  await typeInEditor(page, "FROM busybox\nWORKDIR app\nSTOPSIGNAL NOPE\n");
+  const problems = page.getByTestId("problems");
+  await expect(problems).toContainText("Problems: 1 error, 1 warning");
+  await expect(problems.getByRole("listitem")).toHaveText([/Warning\s*line 2: WORKDIR paths should be absolute/, /Error\s*line 3: Invalid signal: NOPE/]);
+  const editor = page.getByTestId("editor");
+  await expect(editor.locator(".squiggly-warning")).toHaveCount(1);
+  await expect(editor.locator(".squiggly-error")).toHaveCount(1);
+
+  // Hovering the warning's words shows the linter's message and name.
+  const word = editorText(page).getByText("app", { exact: true });
+  const box = (await word.boundingBox())!;
+  await page.mouse.move(box.x + 4, box.y + box.height / 2, { steps: 4 });
+  await page.mouse.move(box.x + 6, box.y + box.height / 2);
+  await expect(page.locator(".monaco-hover").filter({ hasText: "WORKDIR paths should be absolute" })).toContainText("dockerfile-utils");
+  await page.mouse.move(0, 0);
+
+  // Fixing both clears them.
+  await page.getByRole("button", { name: /line 2: WORKDIR/ }).click();
+  await page.keyboard.press("End");
+  await page.keyboard.press("Shift+Home");
+  await page.keyboard.insertText("WORKDIR /app");
+  await page.keyboard.press("ArrowDown");
+  await page.keyboard.press("End");
+  await page.keyboard.press("Shift+Home");
+  await page.keyboard.insertText("STOPSIGNAL SIGINT");
+  await expect(problems).toHaveText(/No problems/);
+  await expect(editor.locator(".squiggly-warning, .squiggly-error")).toHaveCount(0);
+  expect(errors).toEqual([]);
+});
+
+test("the language service answers where our docs do not: flag hover, variables, argument hints", async ({ page }) => {
+  const errors = watchErrors(page);
+  await page.goto("/");
+  await newFile(page, "Dockerfile");
+  await typeInEditor(page, "FROM busybox AS build\nFROM busybox\nARG VERSION=1.2\nCOPY --from=build /a /a\n");
+  // Hover over --from (line 4, columns 6-11): the span of COPY gives the width of a character.
+  const copy = editorText(page).getByText("COPY", { exact: true });
+  await expect(copy).toBeVisible();
+  const box = (await copy.boundingBox())!;
+  const charWidth = box.width / 4;
+  await page.mouse.move(box.x + 6 * charWidth, box.y + box.height / 2, { steps: 4 });
+  await page.mouse.move(box.x + 7.5 * charWidth, box.y + box.height / 2);
+  await expect(page.locator(".monaco-hover").filter({ hasText: "The previous build stage to use as the source location" })).toBeVisible();
+  await page.mouse.move(0, 0);
+
+  // $ offers the variables in scope (as ${…} when asked right after the $).
+  await page.keyboard.press("Control+End");
+  await page.keyboard.type("RUN echo $V");
+  const suggest = page.locator(".suggest-widget");
+  await expect(suggest).toContainText("${VERSION}");
+  await page.keyboard.press("Enter");
+  await expect(editorText(page)).toContainText("RUN echo ${VERSION}");
+
+  // A space after an instruction shows its forms.
+  await page.keyboard.press("End");
+  await page.keyboard.insertText("\n");
+  await page.keyboard.type("EXPOSE ");
+  await expect(page.locator(".parameter-hints-widget")).toContainText("EXPOSE port ...");
+  await page.keyboard.press("Escape");
+  expect(errors).toEqual([]);
+});
