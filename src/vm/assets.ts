@@ -194,3 +194,15 @@ export class UrlAssetSource implements AssetSource {
     return out;
   }
 }
+
+/** Memoises a module compile: v86.wasm is compiled once per process or worker. */
+export function compileOnce(compile: () => Promise<WebAssembly.Module>): () => Promise<WebAssembly.Module> {
+  let module: Promise<WebAssembly.Module> | null = null;
+  return () => {
+    module ??= compile().catch((err) => {
+      module = null;
+      throw new BerthError("asset", `could not load the emulator (v86.wasm): ${String(err)}`);
+    });
+    return module;
+  };
+}
