@@ -1,22 +1,19 @@
 // The engine's Web Worker: the daemon of the page. It owns the guest VM, the
-// stores (IndexedDB) and the engine, and offers them over comlink: `engine`
-// is the docker API (src/core/engine-api.ts), `workspace` the files the page
-// edits; the guest shell and the VM console are for people. The page never
-// touches v86 or IndexedDB directly.
+// stores (IndexedDB) and the engine, and offers them over comlink (most of the
+// API is in worker-api.ts): `engine` is the docker API
+// (src/core/engine-api.ts), `workspace` the files the page edits; the guest
+// shell and the VM console are for people. The page never touches v86 or
+// IndexedDB directly.
+//
+// This entry is small on purpose. On the first start() it begins fetching the
+// guest's files and compiling v86's wasm, loads the emulator (guest.ts and
+// v86) and the engine (worker-api.ts) side by side, and restores the guest as
+// soon as the emulator and the files are in, while the engine still loads.
 import wasmUrl from "v86/build/v86.wasm?url";
-import { openIdbStorage } from "../storage/idb.ts";
-import { UrlAssetSource } from "../vm/assets.ts";
-import { benchGuest } from "../vm/bench.ts";
-import { createMemoryStorage } from "../storage/memory.ts";
-import { benchEngine } from "./bench.ts";
-import { benchRegistry } from "./bench-registry.ts";
-import { GuestVM, compileOnce, type GuestProcess } from "../vm/guest.ts";
-import { fetchReader } from "./bundled.ts";
+import { UrlAssetSource, compileOnce, filesFor } from "../vm/assets.ts";
+import type { GuestVM } from "../vm/guest.ts";
 import { Comlink, installErrorTransfer } from "./comlink.ts";
-import { Engine } from "./engine.ts";
-import type { HttpRequest, HttpResponse } from "./http-proxy.ts";
-import { createExploreApi } from "./explore.ts";
-import { createWorkspaceApi } from "./workspace.ts";
+import type { WorkerApi } from "./worker-api.ts";
 
 installErrorTransfer();
 
@@ -41,34 +38,16 @@ export interface StartProgress {
   total?: number;
 }
 
-let vmPromise: Promise<GuestVM> | null = null;
+// --- the page's guest ------------------------------------------------------------
+
 let progressListener: ((p: StartProgress) => void) | null = null;
-let appBase: string | null = null;
-let flushTimer: ReturnType<typeof setInterval> | null = null;
-const shells = new Map<number, GuestProcess>();
-
-function startVm(guestBase: string, mode: "restore" | "cold" = "restore"): Promise<GuestVM> {
-  vmPromise ??= GuestVM.start({
-    source: new UrlAssetSource(guestBase),
-    wasm,
-    mode,
-    onProgress: (p) => {
-      if (timeline.at(-1)?.phase !== p.phase) stamp(p.phase);
-      report(p);
-    },
-  }).catch((err) => {
-    vmPromise = null;
-    throw err;
-  });
-  return vmPromise;
-}
-
 let lastProgress: StartProgress | null = null;
 let lastSent = 0;
 let progressTimer: ReturnType<typeof setTimeout> | null = null;
 
 /** Tells the page how the start goes: a new phase at once, bytes loaded at most every 100 ms. */
 function report(p: StartProgress): void {
+  if (p.phase !== lastProgress?.phase) stamp(p.phase);
   const newPhase = p.phase !== lastProgress?.phase;
   lastProgress = p;
   if (progressTimer !== null) {
@@ -86,188 +65,100 @@ function report(p: StartProgress): void {
   else progressTimer = setTimeout(send, wait);
 }
 
-function requireBase(): string {
-  if (!appBase) throw new Error("the engine is not started: call start() first");
-  return appBase;
+/** The guest files the first start began fetching. */
+let early: { guestBase: string; source: UrlAssetSource } | null = null;
+
+function prefetch(guestBase: string, mode: "restore" | "cold"): void {
+  const source = new UrlAssetSource(guestBase);
+  source.prefetch(["manifest.json", ...filesFor(mode)]);
+  early = { guestBase, source };
+  void wasm().catch(() => {});
 }
 
-let engineReady!: { resolve: (e: Engine) => void; reject: (err: unknown) => void };
-const enginePromise: Promise<Engine> = new Promise((resolve, reject) => {
-  engineReady = { resolve, reject };
-});
-let engineCreated = false;
+let vmPromise: Promise<GuestVM> | null = null;
 
-async function createEngine(base: string): Promise<void> {
-  if (engineCreated) return;
-  engineCreated = true;
-  try {
-    const storage = await openIdbStorage({ name: "berth" });
-    const engine = new Engine({
-      storage,
-      startGuest: () => startVm(new URL("guest/", base).href),
-      bundled: fetchReader(new URL("images/", base)),
-      // Registries without CORS headers through the dev/preview server's proxy (npm start).
-      registry: { proxy: { base: new URL("/registry-proxy/", base).href } },
+/** The page's guest, started once (again after a failed start). */
+function startVm(guestBase: string, mode: "restore" | "cold" = "restore"): Promise<GuestVM> {
+  vmPromise ??= import("../vm/guest.ts")
+    .then(({ GuestVM }) => {
+      const source = early?.guestBase === guestBase ? early.source : new UrlAssetSource(guestBase);
+      early = null;
+      return GuestVM.start({ source, wasm, mode, onProgress: report });
+    })
+    .catch((err) => {
+      vmPromise = null;
+      throw err;
     });
-    engineReady.resolve(engine);
-  } catch (err) {
-    engineReady.reject(err);
-  }
+  return vmPromise;
 }
 
-let started: Promise<GuestVM["startInfo"]> | null = null;
+// --- the rest of the API, from worker-api.ts ---------------------------------------
 
-async function startOnce(base: string, mode: "restore" | "cold") {
-  stamp("start");
-  await createEngine(base);
-  const vm = await startVm(new URL("guest/", base).href, mode);
-  const e = await enginePromise;
-  await e.whenReady();
-  stamp("engine-ready");
-  void e.guest().then(() => e.containers.applyRestartPolicies());
-  // A reload or a closed tab ends the guest without warning: keep running
-  // containers' writable layers and volumes in the store every so often.
-  flushTimer ??= setInterval(() => {
-    if (e.containers.counts().running > 0) void e.containers.flush().catch(() => {});
-  }, 20_000);
-  return vm.startInfo;
+let impl: Promise<WorkerApi> | null = null;
+function load(): Promise<WorkerApi> {
+  impl ??= import("./worker-api.ts").then((m) => m.createWorkerApi({ wasm, startVm, stamp }));
+  return impl;
 }
 
-/** The docker API for the page and its CLI: every method waits for the engine. */
-const engine = new Proxy(
-  {},
-  {
-    get(_t, prop: string) {
-      return async (...args: unknown[]) => {
-        const e = await enginePromise;
-        const fn = (e as unknown as Record<string, (...a: unknown[]) => unknown>)[prop];
-        if (typeof fn !== "function") throw new Error(`the engine has no method ${prop}`);
-        return fn.apply(e, args);
-      };
+type Fn = (...args: unknown[]) => unknown;
+
+/** An object of the API (engine, workspace, explore) whose methods wait for worker-api.ts. */
+function deferred(name: "engine" | "workspace" | "explore"): object {
+  return new Proxy(
+    {},
+    {
+      get: (_t, prop) =>
+        typeof prop !== "string" || prop === "then"
+          ? undefined
+          : async (...args: unknown[]) => {
+              const target = (await load())[name] as unknown as Record<string, Fn>;
+              return Reflect.apply(target[prop]!, target, args);
+            },
     },
-  },
-) as Engine;
+  );
+}
 
-const api = {
-  /** The docker API (see src/core/engine-api.ts). */
-  engine,
-
-  /** The workspace (build context) the page edits, kept in IndexedDB. */
-  workspace: createWorkspaceApi(),
-
-  /** The panels' extras: merged image filesystem, volume files, guest memory, reset (explore.ts). */
-  explore: createExploreApi(() => enginePromise),
+const own = {
+  engine: deferred("engine"),
+  workspace: deferred("workspace"),
+  explore: deferred("explore"),
 
   /**
    * Starts the engine and the guest. `base` is the app's base URL (guest
-   * assets under guest/, bundled images under images/).
+   * assets under guest/, bundled images under images/). The page may call it
+   * early without a listener, then again with one: both get the same start.
    */
   async start(base: string, onProgress?: (p: StartProgress) => void, mode: "restore" | "cold" = "restore") {
-    appBase = base;
-    // The page may start early without a listener and call again with one.
     if (onProgress) {
       progressListener = onProgress;
       if (lastProgress) onProgress(lastProgress);
     }
-    started ??= startOnce(base, mode).catch((err) => {
-      started = null;
-      throw err;
-    });
-    return started;
-  },
-
-  /** When the start's phases began (epoch ms). */
-  timeline() {
-    return timeline;
-  },
-
-  /** An HTTP request to a published port, for the service worker's port/<n>/ paths. */
-  async httpRequest(hostPort: number, req: HttpRequest): Promise<HttpResponse> {
-    const res = await (await enginePromise).httpRequest(hostPort, req);
-    return Comlink.transfer(res, [res.body.buffer as ArrayBuffer]);
-  },
-
-  /** Writes containers' files and volumes out to the store (before the page goes away). */
-  async flush() {
-    const e = await enginePromise;
-    await e.containers.flush();
-  },
-
-  /** Starts a login shell on a tty in the guest itself (the VM shell); returns its id. */
-  async openShell(rows: number, cols: number, onData: (bytes: Uint8Array) => void, onExit: (code: number) => void): Promise<number> {
-    const vm = await startVm(new URL("guest/", requireBase()).href);
-    const proc = await vm.spawn({
-      argv: ["sh", "-l"],
-      tty: { rows, cols },
-      env: ["TERM=xterm-256color", "HOME=/root", "PATH=/usr/sbin:/usr/bin:/sbin:/bin"],
-      cwd: "/root",
-    });
-    shells.set(proc.id, proc);
-    proc.onStdout((d) => onData(d));
-    void proc.exited.then((s) => {
-      shells.delete(proc.id);
-      onExit(s.exitCode);
-    });
-    return proc.id;
-  },
-
-  write(id: number, data: Uint8Array | string) {
-    shells.get(id)?.write(data);
-  },
-
-  resize(id: number, rows: number, cols: number) {
-    shells.get(id)?.resize(rows, cols);
-  },
-
-  async ping() {
-    return (await startVm(new URL("guest/", requireBase()).href)).ping();
-  },
-
-  /** The VM console (serial ttyS0): what the guest prints, and typing into it. */
-  async onSerial(fn: (bytes: Uint8Array) => void) {
-    (await startVm(new URL("guest/", requireBase()).href)).onSerial(fn);
-  },
-
-  async serialWrite(data: string) {
-    (await startVm(new URL("guest/", requireBase()).href)).serialWrite(data);
-  },
-
-  /** Engine benchmarks (npm run bench): a fresh engine and VM with in-memory stores. */
-  async engineBenchmark(base: string) {
     const guestBase = new URL("guest/", base).href;
-    const e = new Engine({
-      storage: createMemoryStorage(),
-      startGuest: () => GuestVM.start({ source: new UrlAssetSource(guestBase), wasm }),
-      bundled: fetchReader(new URL("images/", base)),
-    });
-    await e.whenReady();
-    try {
-      return await benchEngine(e);
-    } finally {
-      await e.shutdown();
+    if (!vmPromise) {
+      if (!early) prefetch(guestBase, mode);
+      void startVm(guestBase, mode).catch(() => {}); // reported by the engine's start below
     }
+    return (await load()).start(base, mode);
   },
 
-  /** Registry benchmarks (npm run bench): push to and pull from `registryHost`, with in-memory stores. */
-  async registryBenchmark(base: string, registryHost: string) {
-    const make = async () => {
-      const e = new Engine({
-        storage: createMemoryStorage(),
-        startGuest: () => Promise.reject(new Error("the registry benchmark needs no guest")),
-        registry: { proxy: { base: new URL("/registry-proxy/", base).href } },
-      });
-      await e.whenReady();
-      return e;
-    };
-    return benchRegistry(await make(), await make(), registryHost);
-  },
-
-  /** Guest benchmarks (npm run bench): fresh VMs, separate from the page's own. */
-  async benchmark(guestBase: string) {
-    return benchGuest((mode) => GuestVM.start({ source: new UrlAssetSource(guestBase), wasm, mode }));
+  /** When the start's phases began (epoch ms), and the guest's own start phases (ms). */
+  async timeline() {
+    const vm = await vmPromise?.catch(() => null);
+    return { timeline, phases: vm?.startInfo.phases ?? {} };
   },
 };
 
-export type EngineWorkerApi = typeof api;
+export type EngineWorkerApi = Omit<WorkerApi, keyof typeof own> & typeof own & Pick<WorkerApi, "engine" | "workspace" | "explore">;
+
+const api = new Proxy(own as unknown as EngineWorkerApi, {
+  get(target, prop) {
+    if (typeof prop !== "string" || prop === "then") return undefined;
+    if (Object.hasOwn(target, prop)) return target[prop as keyof EngineWorkerApi];
+    return async (...args: unknown[]) => {
+      const a = (await load()) as unknown as Record<string, Fn>;
+      return Reflect.apply(a[prop]!, a, args);
+    };
+  },
+});
 
 Comlink.expose(api);
