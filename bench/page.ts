@@ -91,11 +91,15 @@ try {
 async function pageMarks(page: Page): Promise<string> {
   return page.evaluate(async () => {
     const marks = performance.getEntriesByType("mark").map((m) => ({ name: m.name, t: m.startTime }));
-    const hook = (window as unknown as { berthTimeline?: () => Promise<{ phase: string; at: number }[]> }).berthTimeline;
-    for (const e of hook ? await hook() : []) marks.push({ name: `w:${e.phase}`, t: e.at - performance.timeOrigin });
-    return marks
-      .sort((a, b) => a.t - b.t)
-      .map((m) => `${m.name} ${Math.round(m.t)}`)
-      .join(", ");
+    type Timeline = { timeline: { phase: string; at: number }[]; phases: Record<string, number> };
+    const hook = (window as unknown as { berthTimeline?: () => Promise<Timeline> }).berthTimeline;
+    const w = hook ? await hook() : { timeline: [], phases: {} };
+    for (const e of w.timeline) marks.push({ name: `w:${e.phase}`, t: e.at - performance.timeOrigin });
+    return (
+      marks
+        .sort((a, b) => a.t - b.t)
+        .map((m) => `${m.name} ${Math.round(m.t)}`)
+        .join(", ") + `; guest phases ${JSON.stringify(w.phases)}`
+    );
   });
 }

@@ -118,6 +118,7 @@ export function DockerTerminal(props: {
   }));
 
   useEffect(() => {
+    performance.mark("berth:terminal-mount");
     const term = new Terminal({
       fontFamily: "ui-monospace, SFMono-Regular, Menlo, Consolas, monospace",
       fontSize: 14,
@@ -394,15 +395,13 @@ export function DockerTerminal(props: {
 
     term.write(`Berth docker terminal. Type \x1b[1mhelp\x1b[0m for what you can type here.\n`);
     prompt();
-    // Once the prompt is parsed, its next render shows it: the page then loads the rest (the editor).
-    let drawn: { dispose(): void } | null = null;
-    term.write("", () => {
-      if (disposed) return;
-      drawn = term.onRender(() => {
-        drawn?.dispose();
-        performance.mark("berth:terminal-prompt");
-        terminalDrawn();
-      });
+    // The first render that shows the prompt: the page then loads the rest (the editor).
+    const drawn = term.onRender(() => {
+      const buf = term.buffer.active;
+      if (!buf.getLine(buf.baseY + buf.cursorY)?.translateToString().startsWith("$")) return;
+      drawn.dispose();
+      performance.mark("berth:terminal-prompt");
+      terminalDrawn();
     });
     if (initial.current) typeRef.current(initial.current + "\r");
     if (autoFocus.current) term.focus();
@@ -412,7 +411,7 @@ export function DockerTerminal(props: {
       interrupt();
       for (const s of [...stdinSubs]) s.onEnd?.();
       dataSub.dispose();
-      drawn?.dispose();
+      drawn.dispose();
       resizeSub.dispose();
       observer.disconnect();
       term.dispose();

@@ -29,7 +29,10 @@ let started: Promise<unknown> | null = null;
 export function startEarly(): void {
   if (started) return;
   started = getEngine().start(new URL("./", document.baseURI).href);
-  started.catch(() => {}); // the app's own start call reports it
+  started.then(
+    () => performance.mark("berth:started"),
+    () => {}, // the app's own start call reports it
+  );
 }
 
 let terminalShown: () => void = () => {};
@@ -50,8 +53,10 @@ export function afterGuestStart(maxMs = 4000): Promise<void> {
   return new Promise((resolve) => {
     setTimeout(resolve, maxMs);
     if (!started) return resolve();
+    // Then, once the page is idle: the first frames with the prompt come first.
+    const idle = () => (typeof requestIdleCallback === "function" ? requestIdleCallback(() => resolve(), { timeout: 500 }) : setTimeout(resolve, 50));
     started.then(
-      () => terminal.then(() => resolve()),
+      () => terminal.then(idle),
       () => resolve(),
     );
   });
