@@ -96,6 +96,8 @@ export function DockerTerminal(props: {
   ref?: Ref<DockerTerminalHandle>;
   theme: Theme;
   active: boolean;
+  /** False while the guest starts: the prompt shows once it runs (keys typed before wait). */
+  guestRunning?: boolean;
   /** Run first (an exec tab runs `docker exec -it ...`). */
   initialCommand?: string;
   label: string;
@@ -111,6 +113,8 @@ export function DockerTerminal(props: {
   themeRef.current = props.theme;
   const initial = useRef(props.initialCommand);
   const autoFocus = useRef(props.autoFocus);
+  const guestRunning = useRef(props.guestRunning !== false);
+  const showPromptRef = useRef<() => void>(() => {});
 
   useImperativeHandle(props.ref, () => ({
     focus: () => termRef.current?.focus(),
@@ -141,7 +145,8 @@ export function DockerTerminal(props: {
 
     const engine = getCliEngine();
     const editor = new LineEditor({ write: (d) => term.write(d), columns: () => term.cols, history: loadHistory() });
-    let mode: Mode = "prompt";
+    // Until the first prompt (the guest is starting), keys wait in the queue.
+    let mode: Mode = "running";
     let queue = "";
     let continuation = "";
     let disposed = false;
@@ -394,7 +399,13 @@ export function DockerTerminal(props: {
     };
 
     term.write(`Berth docker terminal. Type \x1b[1mhelp\x1b[0m for what you can type here.\n`);
-    prompt();
+    let prompted = false;
+    showPromptRef.current = () => {
+      if (prompted || disposed) return;
+      prompted = true;
+      prompt();
+    };
+    if (guestRunning.current) showPromptRef.current();
     // The first render that shows the prompt: the page then loads the rest (the editor).
     const drawn = term.onRender(() => {
       const buf = term.buffer.active;
@@ -423,6 +434,12 @@ export function DockerTerminal(props: {
   useEffect(() => {
     if (termRef.current) termRef.current.options.theme = terminalThemes[props.theme];
   }, [props.theme]);
+
+  // The first prompt, once the guest runs.
+  useEffect(() => {
+    guestRunning.current = props.guestRunning !== false;
+    if (guestRunning.current) showPromptRef.current();
+  }, [props.guestRunning]);
 
   // Switching to this tab fits and focuses it (not on first mount: the user may be typing elsewhere).
   const wasActive = useRef(props.active);

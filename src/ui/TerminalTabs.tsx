@@ -3,7 +3,7 @@
 // to a container), the VM shell (a shell in the guest itself) and the VM
 // console (the guest's serial port). A tab is mounted when first shown and
 // stays mounted (its session goes on) until closed.
-import { useImperativeHandle, useRef, useState, type KeyboardEvent, type Ref } from "react";
+import { useImperativeHandle, useRef, useState, type KeyboardEvent, type ReactNode, type Ref } from "react";
 import { DockerTerminal, type DockerTerminalHandle } from "./DockerTerminal.tsx";
 import { GuestTerminal, SerialConsole } from "./GuestTerminal.tsx";
 import { Icon } from "./icons.tsx";
@@ -28,7 +28,16 @@ const FIXED: Tab[] = [
   { id: "vm-console", kind: "console", title: "VM console" },
 ];
 
-export function TerminalTabs(props: { ref?: Ref<TerminalTabsHandle>; theme: Theme }) {
+export function TerminalTabs(props: {
+  ref?: Ref<TerminalTabsHandle>;
+  theme: Theme;
+  /**
+   * While the guest starts: what to show over the terminals (its progress).
+   * They are made meanwhile, so that the docker terminal's prompt shows as
+   * soon as the guest runs; keys typed before wait for it.
+   */
+  starting?: ReactNode;
+}) {
   const [dockerTabs, setDockerTabs] = useState<Tab[]>([{ id: "docker-1", kind: "docker", title: "docker", closable: false }]);
   const [active, setActive] = useState("docker-1");
   const [mounted, setMounted] = useState<Set<string>>(() => new Set(["docker-1"]));
@@ -92,8 +101,12 @@ export function TerminalTabs(props: { ref?: Ref<TerminalTabsHandle>; theme: Them
     tabButtons.current.get(tabs[next]!.id)?.focus();
   };
 
+  const starting = props.starting !== null && props.starting !== undefined;
   return (
-    <div className="terminal-tabs">
+    <div className="terminal-tabs" style={{ position: "relative" }}>
+      {starting && (
+        <div style={{ position: "absolute", inset: 0, zIndex: 1, display: "flex", background: "var(--terminal-bg)" }}>{props.starting}</div>
+      )}
       <div className="term-tabbar">
         <div role="tablist" aria-label="Terminals" className="term-tablist" onKeyDown={onKeyDown}>
           {tabs.map((t) => (
@@ -134,6 +147,7 @@ export function TerminalTabs(props: { ref?: Ref<TerminalTabsHandle>; theme: Them
                 }}
                 theme={props.theme}
                 active={t.id === active}
+                guestRunning={!starting}
                 initialCommand={t.initialCommand}
                 autoFocus={t.autoFocus}
                 label={`Docker terminal: ${t.title}`}
