@@ -828,14 +828,16 @@ export function App() {
         />
 
         <section className="terminal-area" aria-label="Terminals">
-          {status.state === "starting" && <StartProgressView progress={status.progress} />}
           {status.state === "failed" && (
             <div className="error" role="alert" data-testid="guest-error">
               <h2>The guest could not start</h2>
               <pre>{status.message}</pre>
             </div>
           )}
-          {status.state === "ready" && <TerminalTabs ref={terminal} theme={theme} />}
+          {/* Made while the guest starts, under its progress: the prompt shows once the guest runs. */}
+          {status.state !== "failed" && (
+            <TerminalTabs ref={terminal} theme={theme} starting={status.state === "starting" ? <StartProgressView progress={status.progress} /> : null} />
+          )}
         </section>
 
         <SidePanel
