@@ -46,10 +46,17 @@ export function createWorkerApi({ wasm, startVm, stamp }: WorkerDeps) {
     engineCreated = true;
     try {
       const storage = await openIdbStorage({ name: "berth" });
+      const read = fetchReader(new URL("images/", base));
+      // A new visitor's bundled images are fetched and stored once the guest
+      // has started, so that they do not compete with its start.
+      const guestStarted = startVm(new URL("guest/", base).href).then(
+        () => {},
+        () => {},
+      );
       const engine = new Engine({
         storage,
         startGuest: () => startVm(new URL("guest/", base).href),
-        bundled: fetchReader(new URL("images/", base)),
+        bundled: (path) => guestStarted.then(() => read(path)),
         // Registries without CORS headers through the dev/preview server's proxy (npm start).
         registry: { proxy: { base: new URL("/registry-proxy/", base).href } },
       });
