@@ -1,31 +1,18 @@
 // Sizes, times and docker's words, as the panels show them.
 
-/** docker's sizes (go-units, base 1000): "4.26MB", "512B". */
+import { humanSize as dockerSize, timeAgo as dockerTimeAgo } from "../cli/format/units.ts";
+
+/** docker's sizes (go-units, base 1000): "4.26MB", "512B", as `docker images` prints them. */
 export function humanSize(n: number): string {
   if (!Number.isFinite(n) || n < 0) return "—";
-  const units = ["B", "kB", "MB", "GB", "TB"];
-  let i = 0;
-  let v = n;
-  while (v >= 1000 && i < units.length - 1) {
-    v /= 1000;
-    i++;
-  }
-  return `${i === 0 ? v : Number(v.toPrecision(3))}${units[i]}`;
+  return dockerSize(n, 3);
 }
 
-/** "3 minutes ago", from an ISO time. */
+/** "3 minutes ago", "2 years ago", from an ISO time: docker's words, lower case to sit in a sentence. */
 export function timeAgo(iso: string, now = Date.now()): string {
-  const t = Date.parse(iso);
-  if (!Number.isFinite(t)) return "";
-  const s = Math.max(0, Math.round((now - t) / 1000));
-  if (s < 5) return "just now";
-  if (s < 60) return `${s} seconds ago`;
-  const m = Math.round(s / 60);
-  if (m < 60) return m === 1 ? "a minute ago" : `${m} minutes ago`;
-  const h = Math.round(m / 60);
-  if (h < 48) return h === 1 ? "an hour ago" : `${h} hours ago`;
-  const d = Math.round(h / 24);
-  return `${d} days ago`;
+  const text = dockerTimeAgo(iso, now);
+  if (text === "N/A") return "";
+  return text.charAt(0).toLowerCase() + text.slice(1);
 }
 
 /** "0.4s", "12s", "1m 5s". */

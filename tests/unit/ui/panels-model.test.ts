@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { BuildStore, applyBuildEvent, errorLocation, newRun } from "../../../src/ui/build-state.ts";
-import { humanSize, instructionText, duration } from "../../../src/ui/format.ts";
+import { humanSize, instructionText, duration, timeAgo } from "../../../src/ui/format.ts";
 import { buildFsTree, modeString } from "../../../src/ui/fs-tree.ts";
 
 describe("build rows from BuildEvents", () => {
@@ -86,6 +86,13 @@ describe("format", () => {
   it("sizes like docker, durations, and history instructions", () => {
     expect(humanSize(512)).toBe("512B");
     expect(humanSize(4_264_000)).toBe("4.26MB");
+    expect(humanSize(1_090_704)).toBe("1.09MB");
+    // The panels say what `docker images` says, in lower case.
+    const now = Date.parse("2026-11-28T03:00:00Z");
+    expect(timeAgo("2024-01-01T00:00:00Z", now)).toBe("2 years ago");
+    expect(timeAgo("2026-11-28T02:59:00Z", now)).toBe("about a minute ago");
+    expect(timeAgo("2026-11-28T03:00:00Z", now)).toBe("less than a second ago");
+    expect(timeAgo("not a time", now)).toBe("");
     expect(duration(1234)).toBe("1.2s");
     expect(duration(65_000)).toBe("1m 5s");
     expect(instructionText("/bin/sh -c #(nop)  CMD [\"sh\"]")).toBe('CMD ["sh"]');
