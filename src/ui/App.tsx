@@ -58,6 +58,8 @@ type Shared = { state: "loading" } | { state: "ready"; payload: SharePayload } |
 const TERMINAL_HEIGHT_KEY = "berth.terminalHeight";
 const LAST_FILE_KEY = "berth.lastFile";
 const BUILD_SETTINGS_KEY = "berth.build";
+/** How long an informational notice ("Loaded the … example.") stays. */
+const INFO_NOTICE_MS = 8000;
 const MAX_UPLOAD_BYTES = 32 * 1024 * 1024;
 
 function storedNumber(key: string, fallback: number): number {
@@ -127,6 +129,12 @@ export function App() {
   const [resetKey, setResetKey] = useState(0);
   const [saveState, setSaveState] = useState<SaveState>({ state: "idle" });
   const [notice, setNotice] = useState<Notice>(null);
+  // Information goes away by itself; an error stays until it is closed.
+  useEffect(() => {
+    if (notice?.kind !== "info") return;
+    const timer = setTimeout(() => setNotice((n) => (n === notice ? null : n)), INFO_NOTICE_MS);
+    return () => clearTimeout(timer);
+  }, [notice]);
   const [shared, setShared] = useState<Shared>(null);
   const [sharedSelected, setSharedSelected] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);

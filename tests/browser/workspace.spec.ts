@@ -111,6 +111,9 @@ test("a starter example asks before replacing the workspace, then loads", async 
   await expect(page.getByTestId("editor-path")).toHaveText("Dockerfile.slow");
   await expect(editorText(page)).toContainText("FROM busybox");
   await expect(page.getByTestId("problems")).toHaveText(/No problems/);
+  // The note that it loaded goes away by itself.
+  await expect(page.getByTestId("notice")).toHaveText(/Loaded the “Cache order” example/);
+  await expect(page.getByTestId("notice")).toHaveCount(0, { timeout: 15_000 });
   expect(errors).toEqual([]);
 });
 
