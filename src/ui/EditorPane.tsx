@@ -1,6 +1,7 @@
 // The centre editor: one Monaco editor, one model per open file. Workspace
 // files save themselves (debounced) as you type; Dockerfiles get diagnostics
-// from our parser, shown as markers and in a Problems list below.
+// (our parser's, which say what the build would, and dockerfile-utils' lint;
+// see diagnostics.ts), shown as markers and in a Problems list below.
 import { useEffect, useImperativeHandle, useRef, useState, type Ref } from "react";
 import { clearMarkers, languageForPath, monaco, registerDockerfileSupport, updateDockerfileMarkers } from "./monaco.ts";
 import { Icon } from "./icons.tsx";
@@ -37,7 +38,7 @@ export interface EditorPaneProps {
 }
 
 interface Problem {
-  severity: "error" | "warning";
+  severity: "error" | "warning" | "info";
   message: string;
   line: number;
   column: number;
@@ -117,7 +118,7 @@ export function EditorPane(props: EditorPaneProps) {
     if (key === currentKey.current) {
       setProblems(
         markers.map((m) => ({
-          severity: m.severity === monaco.MarkerSeverity.Error ? "error" : "warning",
+          severity: m.severity === monaco.MarkerSeverity.Error ? "error" : m.severity === monaco.MarkerSeverity.Warning ? "warning" : "info",
           message: m.message,
           line: m.startLineNumber,
           column: m.startColumn,
@@ -299,7 +300,8 @@ export function EditorPane(props: EditorPaneProps) {
   }, []);
 
   const errors = problems.filter((p) => p.severity === "error").length;
-  const warnings = problems.length - errors;
+  const warnings = problems.filter((p) => p.severity === "warning").length;
+  const notes = problems.length - errors - warnings;
   const isDockerfile = props.path ? languageForPath(props.path) === "dockerfile" : false;
   const executable = props.mode !== null && (props.mode & 0o111) !== 0;
 
@@ -351,7 +353,7 @@ export function EditorPane(props: EditorPaneProps) {
             <Icon name={problemsOpen ? "chevronDown" : "chevronRight"} size={12} />{" "}
             {problems.length === 0
               ? "No problems"
-              : `Problems: ${errors} error${errors === 1 ? "" : "s"}, ${warnings} warning${warnings === 1 ? "" : "s"}`}
+              : `Problems: ${errors} error${errors === 1 ? "" : "s"}, ${warnings} warning${warnings === 1 ? "" : "s"}${notes ? `, ${notes} note${notes === 1 ? "" : "s"}` : ""}`}
           </button>
           {problemsOpen && problems.length > 0 && (
             <ul aria-label="Problems" aria-live="polite">
@@ -367,7 +369,7 @@ export function EditorPane(props: EditorPaneProps) {
                       editor.focus();
                     }}
                   >
-                    <span className="sev">{p.severity === "error" ? "Error" : "Warning"}</span> line {p.line}: {p.message}
+                    <span className="sev">{p.severity === "error" ? "Error" : p.severity === "warning" ? "Warning" : "Note"}</span> line {p.line}: {p.message}
                   </button>
                 </li>
               ))}
