@@ -72,10 +72,16 @@ async function benchChromium(): Promise<Result> {
     });
     try {
       // A new user's first visit: navigation start until the guest is running
-      // and the terminal is there, and what the page downloaded until then.
-      const first = await browser.newContext();
-      const { ms: pageReady, bytes: downloaded } = await measurePageReady(await first.newPage(), `http://127.0.0.1:${port}/`);
-      await first.close();
+      // and the docker terminal shows its prompt, and what the page downloaded
+      // (median of 3 visits, each in a fresh browser context).
+      const visits: { ms: number; bytes: number }[] = [];
+      for (let i = 0; i < 3; i++) {
+        const fresh = await browser.newContext();
+        visits.push(await measurePageReady(await fresh.newPage(), `http://127.0.0.1:${port}/`));
+        await fresh.close();
+      }
+      visits.sort((a, b) => a.ms - b.ms);
+      const { ms: pageReady, bytes: downloaded } = visits[1]!;
 
       const page = await browser.newPage();
       await page.goto(`http://127.0.0.1:${port}/?bench`);
