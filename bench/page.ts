@@ -1,10 +1,12 @@
-// node --import tsx bench/page.ts [--runs N] [--no-build] [--out DIR]
+// node --import tsx bench/page.ts [--runs N] [--no-build] [--out DIR] [--compare DIR,DIR…] [--quiet]
 // Only the page part of npm run bench, several times, with where the time went:
 // a new visitor (fresh browser context) from navigation start until the docker
 // terminal accepts input with the guest running. Builds into its own directory
-// (default /tmp/berth-page-bench) so that it never touches dist/.
+// (default /tmp/berth-page-bench) so that it never touches dist/. --compare
+// serves builds made before (vite build --outDir DIR) and alternates between
+// them, so that a busy machine slows each alike.
 import { chromium, type Page, type Request } from "@playwright/test";
-import { spawn } from "node:child_process";
+import { spawn, type ChildProcess } from "node:child_process";
 import { measurePageReady } from "./page-ready.ts";
 
 const arg = (name: string, fallback: string) => {
@@ -12,8 +14,10 @@ const arg = (name: string, fallback: string) => {
   return i >= 0 ? process.argv[i + 1]! : fallback;
 };
 const runs = Number(arg("--runs", "5"));
-const outDir = arg("--out", "/tmp/berth-page-bench");
-const port = Number(arg("--port", "4198"));
+const quiet = process.argv.includes("--quiet");
+const compare = process.argv.includes("--compare");
+const dirs = compare ? arg("--compare", "").split(",") : [arg("--out", "/tmp/berth-page-bench")];
+const basePort = Number(arg("--port", "4198"));
 
 function run(cmd: string, args: string[]): Promise<void> {
   return new Promise((resolve, reject) => {
@@ -34,57 +38,62 @@ async function waitForHttp(url: string): Promise<void> {
   throw new Error(`${url} did not come up`);
 }
 
-if (!process.argv.includes("--no-build")) {
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+
+if (!compare && !process.argv.includes("--no-build")) {
   console.error("building…");
-  await run("npx", ["vite", "build", "--logLevel", "error", "--outDir", outDir, "--emptyOutDir"]);
+  await run("npx", ["vite", "build", "--logLevel", "error", "--outDir", dirs[0]!, "--emptyOutDir"]);
 }
-const server = spawn("npx", ["vite", "preview", "--host", "127.0.0.1", "--port", String(port), "--strictPort", "--outDir", outDir], {
-  stdio: "ignore",
-  detached: true,
-});
+const servers: ChildProcess[] = dirs.map((dir, i) =>
+  spawn("npx", ["vite", "preview", "--host", "127.0.0.1", "--port", String(basePort + i), "--strictPort", "--outDir", dir], { stdio: "ignore", detached: true }),
+);
 try {
-  await waitForHttp(`http://127.0.0.1:${port}/`);
+  for (let i = 0; i < dirs.length; i++) await waitForHttp(`http://127.0.0.1:${basePort + i}/`);
   const browser = await chromium.launch({
     executablePath: process.env.CHROMIUM_PATH ?? "/usr/bin/chromium",
     args: ["--no-sandbox", "--headless", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--disable-sync"],
   });
   try {
-    const readies: number[] = [];
-    for (let i = 0; i < runs; i++) {
-      const context = await browser.newContext();
-      const page = await context.newPage();
-      const requests: Request[] = [];
-      page.on("requestfinished", (r) => requests.push(r));
-      context.on("requestfinished", () => {});
-      const { ms, bytes } = await measurePageReady(page, `http://127.0.0.1:${port}/`);
-      readies.push(ms);
-      const marks = await pageMarks(page);
-      const origin = await page.evaluate(() => performance.timeOrigin);
-      const fetched = requests
-        .map((r) => {
-          const t = r.timing();
-          const name = (r.url().startsWith("blob:") ? `${r.resourceType()} ${r.url()}` : new URL(r.url()).pathname.replace(/^.*\//, "") || "/").slice(0, 40);
-          return { name, start: t.startTime - origin, end: t.startTime - origin + t.responseEnd };
-        })
-        .filter((r) => r.end <= ms + 50)
-        .sort((a, b) => a.start - b.start)
-        .map((r) => `${r.name} ${Math.round(r.start)}→${Math.round(r.end)}`);
-      console.log(`run ${i + 1}: page_ready_ms ${ms}, page_download_bytes ${bytes}`);
-      console.log(`  marks: ${marks}`);
-      console.log(`  fetched: ${fetched.join(", ")}`);
-      await new Promise((r) => setTimeout(r, 300));
-      await context.close();
+    const readies: number[][] = dirs.map(() => []);
+    for (let n = 0; n < runs; n++) {
+      for (let d = 0; d < dirs.length; d++) {
+        const context = await browser.newContext();
+        const page = await context.newPage();
+        const requests: Request[] = [];
+        page.on("requestfinished", (r) => requests.push(r));
+        const { ms, bytes } = await measurePageReady(page, `http://127.0.0.1:${basePort + d}/`);
+        readies[d]!.push(ms);
+        const label = dirs.length > 1 ? `${dirs[d]} ` : "";
+        console.log(`${label}run ${n + 1}: page_ready_ms ${ms}, page_download_bytes ${bytes}`);
+        if (!quiet) {
+          console.log(`  marks: ${await pageMarks(page)}`);
+          const origin = await page.evaluate(() => performance.timeOrigin);
+          const fetched = requests
+            .map((r) => {
+              const t = r.timing();
+              const name = (r.url().startsWith("blob:") ? `${r.resourceType()} ${r.url()}` : new URL(r.url()).pathname.replace(/^.*\//, "") || "/").slice(0, 40);
+              return { name, start: t.startTime - origin, end: t.startTime - origin + t.responseEnd };
+            })
+            .filter((r) => r.end <= ms + 50)
+            .sort((a, b) => a.start - b.start)
+            .map((r) => `${r.name} ${Math.round(r.start)}→${Math.round(r.end)}`);
+          console.log(`  fetched: ${fetched.join(", ")}`);
+        }
+        await new Promise((r) => setTimeout(r, 300));
+        await context.close();
+      }
     }
-    const sorted = [...readies].sort((a, b) => a - b);
-    console.log(`page_ready_ms: ${readies.join(" ")}; median ${sorted[Math.floor(sorted.length / 2)]}`);
+    for (let d = 0; d < dirs.length; d++) console.log(`${dirs[d]}: page_ready_ms ${readies[d]!.join(" ")}; median ${median(readies[d]!)}`);
   } finally {
     await browser.close();
   }
 } finally {
-  try {
-    process.kill(-server.pid!);
-  } catch {
-    // already gone
+  for (const s of servers) {
+    try {
+      process.kill(-s.pid!);
+    } catch {
+      // already gone
+    }
   }
 }
 
