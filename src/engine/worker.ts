@@ -45,11 +45,15 @@ let lastProgress: StartProgress | null = null;
 let lastSent = 0;
 let progressTimer: ReturnType<typeof setTimeout> | null = null;
 
-/** Tells the page how the start goes: a new phase at once, bytes loaded at most every 100 ms. */
+/**
+ * Tells the page how the start goes: a new phase at once, bytes loaded at
+ * most every 100 ms, and only when their total is known (a bar can show them).
+ */
 function report(p: StartProgress): void {
-  if (p.phase !== lastProgress?.phase) stamp(p.phase);
   const newPhase = p.phase !== lastProgress?.phase;
+  if (newPhase) stamp(p.phase);
   lastProgress = p;
+  if (!newPhase && !p.total) return;
   if (progressTimer !== null) {
     if (!newPhase) return;
     clearTimeout(progressTimer);
