@@ -314,13 +314,15 @@ export class GuestVM {
         // Input sent before the emulator runs again is lost.
         await Promise.race([new Promise<void>((r) => emulator.add_listener("emulator-started", () => r())), timeout]);
         this.startInfo.phases.emulator = Math.round(performance.now() - tEmu);
-        await Promise.race([this.ping(), timeout]);
+        // The guest's clock says when its state was saved: setting it is also
+        // the first round trip that shows the agent answers.
+        await Promise.race([this.setClock(), timeout]);
         this.startInfo.phases.agent = Math.round(performance.now() - tEmu) - this.startInfo.phases.emulator;
       } else {
         await Promise.race([ready, timeout]);
+        // The clock of a cold boot comes from the RTC, to the second: set it.
+        await Promise.race([this.setClock(), timeout]);
       }
-      // The guest's clock says when its state was saved (or the RTC's second): set it.
-      await Promise.race([this.setClock(), timeout]);
     } catch (err) {
       await this.shutdown();
       throw err;
