@@ -554,6 +554,39 @@ export class GuestVM {
     await this.fileop(FileOp.SETTIME, args);
   }
 
+  /**
+   * A Linux bridge holding `address/prefix`, up (the agent does it with
+   * netlink; nothing happens if a link of that name exists).
+   */
+  async createBridge(name: string, address: string, prefix: number): Promise<void> {
+    await this.fileop(FileOp.BRIDGE, ipv4(address), new Uint8Array([prefix]), enc(name));
+  }
+
+  /**
+   * A veth pair: `hostIf` on `bridge` and up in the guest's namespace, its
+   * peer made in the network namespace of `pid` as `ifname` with `mac` and
+   * `address/prefix`, up, and with `gateway` the default route. On failure
+   * the agent deletes what it made.
+   */
+  async createVeth(v: { pid: number; hostIf: string; bridge: string; ifname: string; mac: string; address: string; prefix: number; gateway?: string }): Promise<void> {
+    if (!/^[0-9a-f]{2}(:[0-9a-f]{2}){5}$/i.test(v.mac)) throw new BerthError("internal", `bad MAC address ${v.mac}`);
+    const mac = new Uint8Array(v.mac.split(":").map((x) => parseInt(x, 16)));
+    await this.fileop(
+      FileOp.VETH,
+      u32(v.pid),
+      ipv4(v.address),
+      v.gateway ? ipv4(v.gateway) : new Uint8Array(4),
+      new Uint8Array([v.prefix]),
+      mac,
+      enc(`${v.hostIf}\0${v.bridge}\0${v.ifname}\0`),
+    );
+  }
+
+  /** Deletes a network link (a veth's peer goes with it); a missing one is fine. */
+  async deleteLink(name: string): Promise<void> {
+    await this.fileop(FileOp.LINKDEL, enc(name));
+  }
+
   /** Makes an overlayfs whiteout (a char device 0/0) at path. */
   async whiteout(path: string): Promise<void> {
     await this.fileop(FileOp.WHITEOUT, enc(path));
@@ -675,6 +708,13 @@ export class GuestVM {
 /** v86 keeps its device bus on the instance; its typings do not list it. */
 interface V86WithBus {
   bus: { send(name: string, data: unknown): void };
+}
+
+/** An IPv4 address as 4 bytes in network order. */
+function ipv4(address: string): Uint8Array {
+  const parts = address.split(".").map(Number);
+  if (parts.length !== 4 || parts.some((n) => !Number.isInteger(n) || n < 0 || n > 255)) throw new BerthError("internal", `bad IPv4 address ${address}`);
+  return new Uint8Array(parts);
 }
 
 function enc(s: string): Uint8Array {

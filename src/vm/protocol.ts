@@ -63,6 +63,9 @@ export const FileOp = {
   OPAQUE: 10,
   LIST_OPAQUE: 11,
   SETTIME: 12,
+  BRIDGE: 13,
+  VETH: 14,
+  LINKDEL: 15,
 } as const;
 
 export const CloneFlag = {

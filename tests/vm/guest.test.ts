@@ -183,6 +183,49 @@ describe("two-phase start and exec into namespaces", () => {
   });
 });
 
+describe("network operations of the agent", () => {
+  it("makes a bridge, a veth pair into a paused process's namespace, and deletes them", async () => {
+    await vm.createBridge("brt0", "10.77.0.1", 16);
+    await vm.createBridge("brt0", "10.77.0.1", 16); // exists: nothing to do
+    const proc = await vm.spawn({ argv: ["ping", "-c", "1", "-W", "2", "10.77.0.1"], namespaces: ["pid", "mount", "uts", "ipc", "net"], paused: true });
+    const out: Uint8Array[] = [];
+    proc.onStdout((d) => out.push(d));
+    await vm.createVeth({ pid: proc.pid, hostIf: "vetht0", bridge: "brt0", ifname: "eth0", mac: "02:42:0a:4d:00:02", address: "10.77.0.2", prefix: 16, gateway: "10.77.0.1" });
+    const inside = await vm.exec(["sh", "-c", "ip -o addr show eth0; ip -o link show eth0; ip route; ip -o link show lo"], { join: proc.pid });
+    expect(inside.stdout).toContain("inet 10.77.0.2/16");
+    expect(inside.stdout).toContain("link/ether 02:42:0a:4d:00:02");
+    expect(inside.stdout).toContain("default via 10.77.0.1 dev eth0");
+    expect(inside.stdout).toMatch(/lo: <LOOPBACK,UP/);
+    const host = await vm.exec(["ip", "-o", "link", "show", "vetht0"]);
+    expect(host.stdout).toMatch(/vetht0@.*master brt0/);
+    expect(host.stdout).toMatch(/<[^>]*\bUP\b/);
+    // The container reaches its gateway.
+    proc.resume();
+    expect((await proc.exited).exitCode).toBe(0);
+    expect(text(out)).toContain("1 packets received");
+    // Its end went with its namespace; deleting a missing link is fine.
+    await vm.deleteLink("vetht0");
+    await vm.deleteLink("brt0");
+    expect((await vm.exec(["ip", "-o", "link"])).stdout).not.toMatch(/vetht0|brt0/);
+  });
+
+  it("undoes a veth whose namespace setup fails, and says why", async () => {
+    await vm.createBridge("brt1", "10.78.0.1", 16);
+    const proc = await vm.spawn({ argv: ["true"], namespaces: ["net"], paused: true });
+    // A gateway outside the subnet cannot be routed: the default route fails.
+    await expect(
+      vm.createVeth({ pid: proc.pid, hostIf: "vetht1", bridge: "brt1", ifname: "eth0", mac: "02:42:0a:4e:00:02", address: "10.78.0.2", prefix: 16, gateway: "10.99.0.1" }),
+    ).rejects.toThrow(/vetht1: default route eth0/);
+    expect((await vm.exec(["ip", "-o", "link"])).stdout).not.toContain("vetht1");
+    await expect(vm.createVeth({ pid: proc.pid, hostIf: "vetht2", bridge: "nosuch", ifname: "eth0", mac: "02:42:0a:4e:00:02", address: "10.78.0.2", prefix: 16 })).rejects.toThrow(
+      /no bridge nosuch/,
+    );
+    proc.resume();
+    await proc.exited;
+    await vm.deleteLink("brt1");
+  });
+});
+
 describe("files", () => {
   it("puts a 16 MB random file in and reads the same bytes back", async () => {
     const data = randomBytes(16 * 1024 * 1024);

@@ -207,8 +207,7 @@ describe("networks in the guest", () => {
     expect((await svc.prune()).deleted).toEqual(["other"]);
   });
 
-  it("finds the peer of a new veth when veth0 is taken", async () => {
-    // The kernel names a peer veth0, veth1, ...: make it take veth0 first.
+  it("names the container's end eth0 even when the guest has a veth0", async () => {
     expect((await vm.exec(["ip", "link", "add", "vleft", "type", "veth"])).exitCode).toBe(0);
     const a = await run("a", "bridge");
     expect((await inside(a, ["ip", "addr", "show", "eth0"])).stdout).toContain(`inet ${a.nets.bridge!.ipAddress}/16`);

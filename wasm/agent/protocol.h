@@ -72,5 +72,11 @@
 #define FOP_OPAQUE 10  /* path: mark a directory opaque for overlayfs */
 #define FOP_LIST_OPAQUE 11 /* dir -> RESULT: NUL-separated paths (relative to dir) of opaque directories */
 #define FOP_SETTIME 12 /* u32 seconds low, u32 seconds high, u32 nanoseconds: set the guest's wall clock */
+/* network (netlink and ioctls in the agent; addresses are 4 bytes in network order) */
+#define FOP_BRIDGE 13  /* address, u8 prefix, name: a bridge holding that address, up (nothing if it exists) */
+#define FOP_VETH 14    /* u32 pid, address, gateway (0 = no default route), u8 prefix, u8 mac[6],
+                          host\0bridge\0ifname\0: a veth pair, host end on the bridge and up, the
+                          other made in pid's network namespace as ifname with mac and address, up */
+#define FOP_LINKDEL 15 /* name: delete a link (a veth's peer goes with it); none by that name is fine */
 
 #endif

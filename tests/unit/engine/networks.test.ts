@@ -2,7 +2,7 @@ import { beforeEach, describe, expect, it } from "vitest";
 import type { RefStore } from "../../../src/core/content.ts";
 import { BerthError } from "../../../src/core/errors.ts";
 import { NetworkService, NetworkStore, macForIp, parseCidr } from "../../../src/engine/networks.ts";
-import { attachScript, bridgeScript, netmask } from "../../../src/runtime/network.ts";
+import { attachAll, netmask } from "../../../src/runtime/network.ts";
 import { createMemoryStorage } from "../../../src/storage/memory.ts";
 import type { GuestVM } from "../../../src/vm/guest.ts";
 
@@ -21,7 +21,11 @@ async function rejects(p: Promise<unknown>, kind: BerthError["kind"], message: s
   else expect((err as BerthError).message).toMatch(message);
 }
 
-/** A stand-in for the guest that records the scripts it is given. */
+/**
+ * A stand-in for the guest that records what it is asked to do: the agent's
+ * network operations as one line each ("bridge ...", "veth ...", "del ..."),
+ * and the scripts of commands.
+ */
 function fakeVm(fail = false): GuestVM & { scripts: string[] } {
   const scripts: string[] = [];
   return {
@@ -29,7 +33,17 @@ function fakeVm(fail = false): GuestVM & { scripts: string[] } {
     running: true,
     async exec(argv: string[]) {
       scripts.push(argv[2] ?? "");
-      return fail ? { exitCode: 1, signal: 0, stdout: "", stderr: "ip: RTNETLINK answers: File exists\n" } : { exitCode: 0, signal: 0, stdout: "", stderr: "" };
+      return fail ? { exitCode: 1, signal: 0, stdout: "", stderr: "route: SIOCADDRT: File exists\n" } : { exitCode: 0, signal: 0, stdout: "", stderr: "" };
+    },
+    async createBridge(name: string, address: string, prefix: number) {
+      scripts.push(`bridge ${name} ${address}/${prefix}`);
+    },
+    async createVeth(v: { pid: number; hostIf: string; bridge: string; ifname: string; mac: string; address: string; prefix: number; gateway?: string }) {
+      scripts.push(`veth ${v.hostIf} on ${v.bridge}, ${v.ifname} in ${v.pid} ${v.mac} ${v.address}/${v.prefix}${v.gateway ? ` gw ${v.gateway}` : ""}`);
+      if (fail) throw new BerthError("guest", "create veth: File exists");
+    },
+    async deleteLink(name: string) {
+      scripts.push(`del ${name}`);
     },
   } as unknown as GuestVM & { scripts: string[] };
 }
@@ -168,12 +182,11 @@ describe("NetworkService", () => {
     await svc.create({ name: "app" });
     const a = await start(ID_A, "web", "app", ["www"], 101);
     expect(a.nets).toEqual({ app: { ipAddress: "172.18.0.2", gateway: "172.18.0.1", macAddress: "02:42:ac:12:00:02", aliases: ["www"], prefix: 16 } });
-    expect(vm.scripts[0]).toContain("ip link add br-");
-    expect(vm.scripts[0]).toContain("nsenter -t 101 -n ifconfig eth0 hw ether 02:42:ac:12:00:02 172.18.0.2 netmask 255.255.0.0 up");
-    expect(vm.scripts[0]).toContain("nsenter -t 101 -n route add default gw 172.18.0.1");
+    expect(vm.scripts[0]).toMatch(/^bridge br-[0-9a-f]{12} 172\.18\.0\.1\/16$/);
+    expect(vm.scripts[1]).toMatch(/^veth veth[0-9a-f]{7} on br-[0-9a-f]{12}, eth0 in 101 02:42:ac:12:00:02 172\.18\.0\.2\/16 gw 172\.18\.0\.1$/);
     const b = await start(ID_B, "db", "app", [], 102);
     expect(b.nets.app!.ipAddress).toBe("172.18.0.3");
-    expect(vm.scripts[1]).not.toContain("type bridge"); // the bridge is known in this VM
+    expect(vm.scripts.slice(2)).toEqual([expect.stringMatching(/^veth .* in 102 /)]); // the bridge is known in this VM
     expect(changes).toEqual([["a"]]); // a's file changed when b came; b's own caller writes b's
     expect(svc.hostsFile(ID_A)).toBe(
       "127.0.0.1 localhost\n::1 localhost ip6-localhost ip6-loopback\n" +
@@ -215,7 +228,7 @@ describe("NetworkService", () => {
     await start(ID_A, "a", "bridge");
     const b = await start(ID_B, "b", "bridge");
     expect(b.nets.bridge).toMatchObject({ ipAddress: "172.17.0.3", gateway: "172.17.0.1" });
-    expect(vm.scripts[0]).toContain("ip link add berth0 type bridge");
+    expect(vm.scripts[0]).toBe("bridge berth0 172.17.0.1/16");
     expect(svc.hostsFile(ID_B)).toBe(`127.0.0.1 localhost\n::1 localhost ip6-localhost ip6-loopback\n172.17.0.3 ${ID_B.slice(0, 12)}\n`);
     expect(changes).toEqual([]);
     expect(Object.keys((await svc.inspect("bridge")).containers)).toEqual([ID_A, ID_B]);
@@ -239,21 +252,20 @@ describe("NetworkService", () => {
     const a = await start(ID_A, "a", "front", [], 300);
     expect(Object.keys(a.nets)).toEqual(["front", "back"]);
     expect(a.nets.back).toMatchObject({ ipAddress: "172.19.0.2", aliases: ["api"] });
-    expect(vm.scripts.at(-1)).toContain("route add default gw 172.18.0.1");
-    expect(vm.scripts.at(-1)).not.toContain("gw 172.19.0.1");
-    expect(vm.scripts.at(-1)).toContain("name eth1 netns 300");
+    expect(vm.scripts.at(-2)).toMatch(/, eth0 in 300 .* gw 172\.18\.0\.1$/);
+    expect(vm.scripts.at(-1)).toMatch(/, eth1 in 300 02:42:ac:13:00:02 172\.19\.0\.2\/16$/);
 
     // Running: connect attaches now (eth2), disconnect detaches.
     await start(ID_B, "b", "bridge", [], 301);
     const before = vm.scripts.length;
     expect(await svc.connect(vm, "back", ID_B, { aliases: ["b2"] }, 301)).toMatchObject({ ipAddress: "172.19.0.3", gateway: "172.19.0.1" });
     expect(vm.scripts.length).toBe(before + 1);
-    expect(vm.scripts.at(-1)).toContain("name eth1 netns 301");
+    expect(vm.scripts.at(-1)).toContain(", eth1 in 301 ");
     expect(svc.hostsFile(ID_A)).toContain(`172.19.0.3 b b2 ${ID_B.slice(0, 12)}\n`);
     expect(changes.at(-1)!.sort()).toEqual(["a", "b"]);
     expect(await svc.containerNetworks(ID_B)).toMatchObject({ bridge: { ipAddress: "172.17.0.2" }, back: { ipAddress: "172.19.0.3", aliases: ["b2"] } });
     await svc.disconnect(vm, "back", ID_B);
-    expect(vm.scripts.at(-1)).toMatch(/ip link del veth[0-9a-f]{7}/);
+    expect(vm.scripts.at(-1)).toMatch(/^del veth[0-9a-f]{7}$/);
     expect(svc.hostsFile(ID_A)).not.toContain(" b ");
     await rejects(svc.disconnect(vm, "back", ID_B), "invalid-argument", `container ${ID_B} is not connected to network back`);
     await svc.disconnect(vm, "back", ID_B, { force: true });
@@ -267,7 +279,7 @@ describe("NetworkService", () => {
     await svc.create({ name: "front" });
     await start(ID_A, "a", "bridge", [], 500);
     await svc.connect(vm, "front", ID_A, {}, 500);
-    expect(vm.scripts.at(-1)).not.toContain("route add");
+    expect(vm.scripts.at(-1)).not.toContain(" gw ");
     await svc.disconnect(vm, "bridge", ID_A);
     expect(vm.scripts.at(-1)).toBe("nsenter -t 500 -n route add default gw 172.18.0.1\n");
   });
@@ -280,6 +292,7 @@ describe("NetworkService", () => {
     const bad = fakeVm(true);
     await svc.prepare(ID_B, { mode: "bridge", name: "b", hostname: "b" });
     await rejects(svc.connectTask(bad, ID_B, 401), "guest", /File exists/);
+    expect(bad.scripts).toEqual(["bridge berth0 172.17.0.1/16", expect.stringMatching(/^veth /)]);
     expect((await svc.inspect("bridge")).containers).toEqual({});
   });
 
@@ -291,7 +304,7 @@ describe("NetworkService", () => {
     expect((await svc.inspect("x")).containers).toEqual({});
     vm = fakeVm(); // the guest after a restart: the bridge is made again
     await start(ID_B, "b", "x");
-    expect(vm.scripts[0]).toContain("type bridge");
+    expect(vm.scripts[0]).toMatch(/^bridge br-/);
     expect(svc.hostsFile(ID_B)).not.toContain(" a ");
     await svc.disconnectTask(vm, ID_B);
     await svc.remove("x");
@@ -303,7 +316,7 @@ describe("NetworkService", () => {
     await start(ID_A, "a", "x");
     await svc.disconnectTask(vm, ID_A);
     await svc.remove("x");
-    expect(vm.scripts.at(-1)).toMatch(/ip link del br-[0-9a-f]{12}/);
+    expect(vm.scripts.at(-1)).toMatch(/^del br-[0-9a-f]{12}$/);
     await start(ID_B, "b", "y");
     expect((await svc.prune()).deleted).toEqual([]);
     await svc.disconnectTask(vm, ID_B);
@@ -312,15 +325,25 @@ describe("NetworkService", () => {
   });
 });
 
-describe("guest scripts", () => {
-  it("are built from checked values only", () => {
+describe("guest network requests", () => {
+  it("are made of checked values only, and undo the endpoints made when one fails", async () => {
     const network = { id: ID_A, name: "n", subnet: "172.18.0.0/16", gateway: "172.18.0.1" };
-    expect(bridgeScript(network)).toContain("ip addr add 172.18.0.1/16 dev br-aaaaaaaaaaaa");
-    expect(() =>
-      attachScript({ pid: 5, network, ip: "1.2.3.4; reboot", prefix: 16, defaultRoute: true, ifname: "eth0", macAddress: "02:42:ac:12:00:02", hostIf: "vethabc" }),
-    ).toThrow(/bad address/);
-    expect(() => attachScript({ pid: 5, network, ip: "1.2.3.4", prefix: 16, defaultRoute: true, ifname: "eth0;x", macAddress: "02:42:ac:12:00:02", hostIf: "vethabc" })).toThrow(
-      /bad interface name/,
+    const vm = fakeVm();
+    const ok = { pid: 5, network, ip: "172.18.0.2", prefix: 16, defaultRoute: true, ifname: "eth0", macAddress: "02:42:ac:12:00:02", hostIf: "vethabc" };
+    await expect(attachAll(vm, [{ ...ok, ip: "1.2.3.4; reboot" }])).rejects.toThrow(/bad address/);
+    await expect(attachAll(vm, [{ ...ok, ifname: "eth0;x" }])).rejects.toThrow(/bad interface name/);
+    expect(vm.scripts).toEqual([]);
+    // The second endpoint fails: the first is deleted again.
+    let n = 0;
+    const flaky = Object.assign(fakeVm(), {
+      async createVeth(v: { hostIf: string }) {
+        if (n++ === 1) throw new BerthError("guest", `create veth ${v.hostIf}: File exists`);
+      },
+    });
+    const other = { id: ID_B, name: "m", subnet: "172.19.0.0/16", gateway: "172.19.0.1" };
+    await expect(attachAll(flaky, [ok, { ...ok, network: other, ifname: "eth1", ip: "172.19.0.2", hostIf: "vethdef", defaultRoute: false }])).rejects.toThrow(
+      /connecting pid 5 to n, m: create veth vethdef: File exists/,
     );
+    expect(flaky.scripts).toEqual(["bridge br-aaaaaaaaaaaa 172.18.0.1/16", "bridge br-bbbbbbbbbbbb 172.19.0.1/16", "del vethabc"]);
   });
 });
