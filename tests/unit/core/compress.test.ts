@@ -1,7 +1,7 @@
 import { execFileSync } from "node:child_process";
 import { gzipSync } from "node:zlib";
 import { describe, expect, it } from "vitest";
-import { gunzip, gzip, isGzip, maybeGunzip } from "../../../src/core/compress.ts";
+import { gunzip, gzip, gzipStream, isGzip, maybeGunzip } from "../../../src/core/compress.ts";
 
 /** Byte equality without vitest's element-by-element diffing (slow on megabytes). */
 function same(a: Uint8Array, b: Uint8Array): boolean {
@@ -24,6 +24,19 @@ describe("gzip", () => {
     const b = await gzip(text);
     expect(same(a, b)).toBe(true);
     expect([...a.subarray(4, 10)]).toEqual([0, 0, 0, 0, a[8], 0xff]);
+  });
+
+  it("gives the bytes CompressionStream gives (Node uses node:zlib directly), apart from the normalised header", async () => {
+    const random = new Uint8Array(5 << 20);
+    for (let i = 0; i < random.length; i += 65536) crypto.getRandomValues(random.subarray(i, i + 65536));
+    const mixed = new Uint8Array(4 << 20).map((_, i) => (i % 3000 < 1500 ? (i * 7919) & 0xff : random[i]!));
+    for (const data of [new Uint8Array(0), text, random, mixed]) {
+      const a = await gzip(data);
+      const b = await gzipStream(data);
+      expect(a.length).toBe(b.length);
+      expect(same(a.subarray(0, 4), b.subarray(0, 4))).toBe(true);
+      expect(same(a.subarray(10), b.subarray(10))).toBe(true);
+    }
   });
 
   it("produces gzip that the system gunzip reads", async () => {
