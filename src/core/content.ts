@@ -21,7 +21,7 @@ import { digestFromHex, parseDigest, type Digest } from "./digest.ts";
 import { BerthError } from "./errors.ts";
 import type { Descriptor } from "./oci.ts";
 import { parseDescriptor } from "./oci.ts";
-import { Sha256, sha256 } from "./sha256.ts";
+import { createSha256, sha256 } from "./sha256.ts";
 
 export interface BlobInfo {
   readonly digest: Digest;
@@ -227,7 +227,7 @@ export function checkDigest(digest: Digest): Digest {
   return parseDigest(digest);
 }
 
-/** What an ingest needs from a hash function (the pure-TS Sha256 by default). */
+/** What an ingest needs from a hash function (createSha256(): native in Node, else the pure-TS Sha256). */
 export interface IncrementalHash {
   update(chunk: Uint8Array): unknown;
   digestHex(): string;
@@ -237,6 +237,9 @@ export interface IncrementalHash {
  * The bookkeeping every BlobWriter does: open/committed/aborted state, byte
  * count, early size check, incremental hash and the final comparison with
  * the expectation. Stores wrap it with their own storage of the bytes.
+ * A store that holds every byte until commit anyway passes `null` as the
+ * hash and gives `finish` the digest of the whole blob (one native
+ * WebCrypto pass instead of the pure-TS incremental hash in browsers).
  */
 export class IngestTracker {
   private state: "open" | "committed" | "aborted" = "open";
@@ -245,7 +248,7 @@ export class IngestTracker {
 
   constructor(
     expected: IngestExpectation | undefined,
-    private readonly hash: IncrementalHash = new Sha256(),
+    private readonly hash: IncrementalHash | null = createSha256(),
   ) {
     this.expected = checkExpectation(expected);
   }
@@ -276,14 +279,20 @@ export class IngestTracker {
         { digest, expectedSize: size, actualSize: this.count + chunk.length },
       );
     }
-    this.hash.update(chunk);
+    this.hash?.update(chunk);
     this.count += chunk.length;
   }
 
-  /** Ends the ingest; returns what was written or throws digest-mismatch. */
-  finish(): BlobInfo {
+  /**
+   * Ends the ingest; returns what was written or throws digest-mismatch.
+   * `digest` is the store's own hash of all the bytes, for a tracker made without a hash.
+   */
+  finish(digest?: Digest): BlobInfo {
     this.assertOpen();
-    const info: BlobInfo = { digest: digestFromHex(this.hash.digestHex()), size: this.count };
+    if ((digest === undefined) === (this.hash === null)) {
+      throw new BerthError("internal", "IngestTracker.finish(): a digest is given exactly when the tracker has no hash");
+    }
+    const info: BlobInfo = { digest: digest ?? digestFromHex(this.hash!.digestHex()), size: this.count };
     try {
       checkIngest(this.expected, info);
     } catch (err) {

@@ -157,6 +157,37 @@ export function toHex(bytes: Uint8Array): string {
   return out;
 }
 
+interface NodeCrypto {
+  createHash(algorithm: "sha256"): { update(data: Uint8Array): unknown; digest(encoding: "hex"): string };
+}
+
+/** node:crypto when running in Node (20.16+), else undefined (browsers, workers). */
+const nodeCrypto: NodeCrypto | undefined = (() => {
+  const proc = (globalThis as { process?: { getBuiltinModule?: (id: string) => unknown } }).process;
+  try {
+    return proc?.getBuiltinModule?.("node:crypto") as NodeCrypto | undefined;
+  } catch {
+    return undefined;
+  }
+})();
+
+/** What incremental hashing needs (`Sha256` has it). */
+export interface IncrementalSha256 {
+  update(data: Uint8Array): unknown;
+  digestHex(): string;
+}
+
+/**
+ * An incremental SHA-256: node:crypto's in Node (native, about 10x the pure
+ * TS one), else `Sha256`. Reached through process.getBuiltinModule, so this
+ * file imports nothing from node:.
+ */
+export function createSha256(): IncrementalSha256 {
+  if (nodeCrypto === undefined) return new Sha256();
+  const h = nodeCrypto.createHash("sha256");
+  return { update: (data) => h.update(data), digestHex: () => h.digest("hex") };
+}
+
 /** Synchronous SHA-256 of a whole buffer (pure TS; prefer `sha256` for large buffers). */
 export function sha256Sync(data: Uint8Array | string): Digest {
   return new Sha256().update(data).digest();

@@ -28,6 +28,7 @@ import {
   type Storage,
 } from "../core/content.ts";
 import type { Digest } from "../core/digest.ts";
+import { sha256 } from "../core/sha256.ts";
 import type { Descriptor } from "../core/oci.ts";
 
 export class MemoryContentStore implements ContentStore {
@@ -51,7 +52,8 @@ export class MemoryContentStore implements ContentStore {
   }
 
   async ingest(expected?: IngestExpectation): Promise<BlobWriter> {
-    return new MemoryBlobWriter(new IngestTracker(expected), this.blobs);
+    // The writer keeps every chunk until commit, so it hashes the whole blob then (WebCrypto, native).
+    return new MemoryBlobWriter(new IngestTracker(expected, null), this.blobs);
   }
 
   async delete(digest: Digest): Promise<void> {
@@ -92,22 +94,27 @@ class MemoryBlobWriter implements BlobWriter {
   }
 
   async commit(): Promise<BlobInfo> {
+    this.tracker.assertOpen();
+    const chunks = this.chunks;
+    let bytes: Uint8Array;
+    if (chunks.length === 1) bytes = chunks[0]!; // already our own copy
+    else {
+      bytes = new Uint8Array(this.tracker.written);
+      let offset = 0;
+      for (const chunk of chunks) {
+        bytes.set(chunk, offset);
+        offset += chunk.length;
+      }
+    }
+    const digest = await sha256(bytes);
     let info: BlobInfo;
     try {
-      info = this.tracker.finish();
+      info = this.tracker.finish(digest);
     } catch (err) {
       this.chunks = [];
       throw err;
     }
-    if (!this.blobs.has(info.digest)) {
-      const bytes = new Uint8Array(info.size);
-      let offset = 0;
-      for (const chunk of this.chunks) {
-        bytes.set(chunk, offset);
-        offset += chunk.length;
-      }
-      this.blobs.set(info.digest, bytes);
-    }
+    if (!this.blobs.has(info.digest)) this.blobs.set(info.digest, bytes);
     this.chunks = [];
     this.tracker.markCommitted();
     return info;

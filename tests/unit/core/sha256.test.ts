@@ -1,6 +1,6 @@
 import { createHash, randomBytes } from "node:crypto";
 import { describe, expect, it } from "vitest";
-import { Sha256, sha256, sha256Sync, toHex } from "../../../src/core/sha256.ts";
+import { Sha256, createSha256, sha256, sha256Sync, toHex } from "../../../src/core/sha256.ts";
 
 // FIPS 180-4 / NIST CAVS examples.
 const VECTORS: [string, string][] = [
@@ -75,6 +75,16 @@ describe("Sha256 (pure TS)", () => {
     expect(hex).toBe(nodeHex(data));
     // Plenty of slack for slow CI; a naive implementation runs at a few MB/s.
     expect(32 / seconds).toBeGreaterThan(20);
+  });
+});
+
+describe("createSha256 (native in Node)", () => {
+  it("hashes incrementally like Sha256", () => {
+    const data = randomBytes(300_001);
+    const h = createSha256();
+    for (let i = 0; i < data.length; i += 70_000) h.update(data.subarray(i, i + 70_000));
+    expect(h.digestHex()).toBe(new Sha256().update(data).digestHex());
+    expect(h).not.toBeInstanceOf(Sha256); // Node 20.16+ reaches node:crypto
   });
 });
 
