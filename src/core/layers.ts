@@ -583,8 +583,15 @@ const OVERLAY_XATTR = /^(trusted|user)\.overlay\./;
  * the trusted.overlay.opaque xattr; also detected from xattrs in the tar) gets
  * a ".wh..wh..opq" marker, overlay xattrs are dropped, the root entry is
  * dropped, paths are normalised and entries sorted as buildLayer sorts them.
+ * With `clampMtime` (seconds; SOURCE_DATE_EPOCH), no entry is newer than it.
  */
-export function overlayUpperToLayer(upperTar: Uint8Array, opaqueDirs: readonly string[] = []): Uint8Array {
+export function overlayUpperToLayer(
+  upperTar: Uint8Array,
+  opaqueDirs: readonly string[] = [],
+  options: { readonly clampMtime?: number } = {},
+): Uint8Array {
+  const limit = options.clampMtime;
+  const clamp = (mtime: number) => (limit !== undefined && mtime > limit ? limit : mtime);
   const opaque = new Set(opaqueDirs.map(normalizeTarPath));
   const out = new Map<string, TarEntry>();
   const dirs = new Map<string, TarEntry>();
@@ -599,17 +606,17 @@ export function overlayUpperToLayer(upperTar: Uint8Array, opaqueDirs: readonly s
     if (entry.type === "char" && entry.devmajor === 0 && entry.devminor === 0) {
       const { parent, name } = splitPath(entry.path);
       const path = joinPath(parent, WHITEOUT_PREFIX + name);
-      out.set(path, tarEntry({ path, type: "file", mode: entry.mode & 0o777, uid: entry.uid, gid: entry.gid, mtime: entry.mtime }));
+      out.set(path, tarEntry({ path, type: "file", mode: entry.mode & 0o777, uid: entry.uid, gid: entry.gid, mtime: clamp(entry.mtime) }));
       continue;
     }
-    out.set(entry.path, { ...entry, xattrs });
+    out.set(entry.path, { ...entry, xattrs, mtime: clamp(entry.mtime) });
   }
   for (const dir of opaque) {
     const path = joinPath(dir, OPAQUE_MARKER);
     const owner = dirs.get(dir);
     out.set(
       path,
-      tarEntry({ path, type: "file", mode: (owner?.mode ?? 0o755) & 0o777, uid: owner?.uid, gid: owner?.gid, mtime: owner?.mtime }),
+      tarEntry({ path, type: "file", mode: (owner?.mode ?? 0o755) & 0o777, uid: owner?.uid, gid: owner?.gid, mtime: clamp(owner?.mtime ?? 0) }),
     );
   }
   return writeTar(sortLayerEntries(out.values()));

@@ -5,11 +5,12 @@
 // host can read and write its files; committing turns the upper directory
 // into an OCI layer.
 import type { Digest } from "../core/digest.ts";
-import { gunzip, isGzip } from "../core/compress.ts";
+import { gunzip, gzip, isGzip } from "../core/compress.ts";
 import type { ContentStore } from "../core/content.ts";
 import { BerthError } from "../core/errors.ts";
-import { buildLayer, overlayUpperToLayer, splitForGuest } from "../core/layers.ts";
-import { readTar, writeTar } from "../core/tar.ts";
+import { overlayUpperToLayer, splitForGuest } from "../core/layers.ts";
+import { MediaType } from "../core/media-types.ts";
+import { sha256 } from "../core/sha256.ts";
 import type { GuestVM } from "../vm/guest.ts";
 
 export const WORK_ROOT = "/var/lib/berth";
@@ -127,26 +128,28 @@ export class GuestSnapshots {
     return snap;
   }
 
-  /** The changes in a snapshot's upper directory, as an OCI layer stored in the content store. */
+  /**
+   * The changes in a snapshot's upper directory, as an OCI layer stored in the content store.
+   * The tar is made once (whiteouts, opaque markers, sorting and the mtime
+   * clamp in one pass); the gzip and the diffId hash run side by side, and
+   * the blob's digest is the content store's own hash of what it stored.
+   */
   async commit(snap: Snapshot, opts: { clampMtime?: number } = {}): Promise<CommittedLayer> {
     const [upperTar, opaque] = await Promise.all([this.vm.createTar(snap.upper), this.vm.listOpaque(snap.upper)]);
-    let ociTar = overlayUpperToLayer(upperTar, opaque);
-    if (opts.clampMtime !== undefined) {
-      // Reproducible layers: no file newer than SOURCE_DATE_EPOCH.
-      const limit = opts.clampMtime;
-      ociTar = writeTar(readTar(ociTar).map((e) => (e.mtime > limit ? { ...e, mtime: limit } : e)));
-    }
-    const layer = await buildLayer(ociTar);
-    const w = await this.content.ingest({ digest: layer.digest, size: layer.size });
+    // Reproducible layers (clampMtime = SOURCE_DATE_EPOCH): no file newer than it.
+    const ociTar = overlayUpperToLayer(upperTar, opaque, { clampMtime: opts.clampMtime });
+    const [gz, diffId] = await Promise.all([gzip(ociTar), sha256(ociTar)]);
+    const w = await this.content.ingest({ size: gz.length });
+    let digest: Digest;
     try {
-      await w.write(layer.gz);
-      await w.commit();
+      await w.write(gz);
+      ({ digest } = await w.commit());
     } catch (err) {
       await w.abort();
       throw err;
     }
     // The upper directory now is that layer: keep it as an unpacked layer.
-    return { digest: layer.digest, diffId: layer.diffId, size: layer.size, mediaType: "application/vnd.oci.image.layer.v1.tar+gzip" };
+    return { digest, diffId, size: gz.length, mediaType: MediaType.OciLayerGzip };
   }
 
   /** Unmounts and deletes a snapshot. */

@@ -651,15 +651,25 @@ export class GuestVM {
   async createTar(dir: string): Promise<Uint8Array> {
     const name = `xfer-${++this.transferSeq}.tar`;
     const local = `/tmp/${name}`;
+    // Both copies go at once (the agent answers them in one go); on success
+    // the caller does not wait for them: its hashing and gzip overlap them.
+    const cleanUp = () =>
+      Promise.all([
+        this.fileop(FileOp.REMOVE, new Uint8Array([0]), enc(local)).catch(() => {}),
+        this.fileop(FileOp.REMOVE, new Uint8Array([0]), enc(`${HOST_SHARE}/${name}`)).catch(() => {}),
+      ]);
+    let tar: Uint8Array;
     try {
       const r = await this.exec(["tar", "-c", "-f", local, "-C", dir, "."]);
       if (r.exitCode !== 0) throw new BerthError("guest", `archive ${dir}: ${r.stderr.trim() || `tar exited ${r.exitCode}`}`);
       await this.fileop(FileOp.COPY, enc(`${local}\0${HOST_SHARE}/${name}\0`));
-      return await this.emulator.read_file(name);
-    } finally {
-      await this.fileop(FileOp.REMOVE, new Uint8Array([0]), enc(local)).catch(() => {});
-      await this.fileop(FileOp.REMOVE, new Uint8Array([0]), enc(`${HOST_SHARE}/${name}`)).catch(() => {});
+      tar = await this.emulator.read_file(name);
+    } catch (err) {
+      await cleanUp();
+      throw err;
     }
+    void cleanUp();
+    return tar;
   }
 
   // ---------- the VM console ----------
