@@ -27,7 +27,7 @@ import { sha256 } from "../core/sha256.ts";
 import { familiarString, parseReference } from "../registry/reference.ts";
 import { DEFAULT_PATH, containerSpawnSpec } from "../runtime/process.ts";
 import type { GuestSnapshots, LayerRef, Snapshot } from "../runtime/snapshots.ts";
-import { resolveUserIn } from "../runtime/users.ts";
+import { type ResolvedUser, resolveUserIn } from "../runtime/users.ts";
 import type { GuestProcess, GuestVM } from "../vm/guest.ts";
 import type { ImageStore } from "./images.ts";
 import { VolumeService, randomHex } from "./volumes.ts";
@@ -172,6 +172,12 @@ export class ContainerService {
   private nextSession = 1;
   private loaded: Promise<void>;
   private vmSeen: GuestVM | null = null;
+  /**
+   * USER of an image resolved against its /etc/passwd and /etc/group: a
+   * container's first start sees the image's files (its upper layer is
+   * empty), and layers never change, so those are read once per image and user.
+   */
+  private imageUsers = new Map<string, ResolvedUser>();
   /** The daemon is going away: tasks die with it, records stay as they were (as with dockerd). */
   private detached = false;
   /** Containers whose exit is being handled (wait must not answer yet). */
@@ -346,39 +352,43 @@ export class ContainerService {
     if (rec.state.status === "paused") throw new BerthError("conflict", `cannot start a paused container, try unpause instead`);
     const { vm, snapshots } = await this.deps.guest();
     await this.newVmSession(vm);
-    const snap = await this.snapshotFor(rec, snapshots, vm);
     const cgroup = `${CGROUP_ROOT}/${rec.id}`;
     const prefix = `${CONTAINERS_DIR}/${rec.id}`;
-    // The guest work below is independent file operations: send them
-    // together, so the agent answers in one go (every round trip costs).
-    const files = (async () => {
-      await vm.mkdir(prefix, { parents: true });
-      await Promise.all([
-        vm.writeFile(`${prefix}/hostname`, `${rec.config.hostname}\n`),
-        vm.writeFile(`${prefix}/hosts`, this.deps.networking?.hostsFile(rec.id) ?? `127.0.0.1\tlocalhost\n::1\tlocalhost ip6-localhost ip6-loopback\n`),
-        vm.writeFile(`${prefix}/resolv.conf`, ""),
-      ]);
-    })();
-    // Its cgroup, with its limits (file operations of the agent: no process to spawn).
-    const cg = (async () => {
-      await this.cgroupRoot(vm);
-      await vm.mkdir(cgroup).catch((err) => {
+    // The guest work below is file operations of the agent (no process to
+    // spawn). They are sent at once, without waiting for each other: the
+    // agent does them in the order sent (a directory before its files) and
+    // answers them in one go, where every round trip costs.
+    const files = Promise.all([
+      vm.mkdir(prefix, { parents: true }),
+      vm.writeFile(`${prefix}/hostname`, `${rec.config.hostname}\n`),
+      vm.writeFile(`${prefix}/hosts`, this.deps.networking?.hostsFile(rec.id) ?? `127.0.0.1\tlocalhost\n::1\tlocalhost ip6-localhost ip6-loopback\n`),
+      vm.writeFile(`${prefix}/resolv.conf`, ""),
+    ]);
+    // Its cgroup, with its limits.
+    const cg = Promise.all([
+      this.cgroupRoot(vm),
+      vm.mkdir(cgroup).catch((err: Error) => {
         if (!/exists/i.test(String(err.message))) throw err;
-      });
-      await Promise.all([
-        vm.writeFile(`${cgroup}/memory.max`, rec.host.memory > 0 ? String(rec.host.memory) : "max"),
-        rec.host.memory > 0 ? vm.writeFile(`${cgroup}/memory.swap.max`, "0").catch(() => {}) : Promise.resolve(),
-        vm.writeFile(`${cgroup}/pids.max`, rec.host.pidsLimit > 0 ? String(rec.host.pidsLimit) : "max"),
-      ]);
-    })().catch((err) => {
-      throw new BerthError("guest", `setting up the container's cgroup: ${(err as Error).message}`);
+      }),
+      vm.writeFile(`${cgroup}/memory.max`, rec.host.memory > 0 ? String(rec.host.memory) : "max"),
+      rec.host.memory > 0 ? vm.writeFile(`${cgroup}/memory.swap.max`, "0").catch(() => {}) : Promise.resolve(),
+      vm.writeFile(`${cgroup}/pids.max`, rec.host.pidsLimit > 0 ? String(rec.host.pidsLimit) : "max"),
+    ]).catch((err: Error) => {
+      throw new BerthError("guest", `setting up the container's cgroup: ${err.message}`);
     });
-    let user;
+    const firstStart = !this.snapshots.has(rec.id) && !rec.rw;
+    const userKey = `${rec.imageId}\0${rec.config.user}`;
+    let snap: Snapshot;
+    let user: ResolvedUser;
     try {
-      user = await resolveUserIn(vm, snap.merged, rec.config.user);
+      snap = await this.snapshotFor(rec, snapshots, vm);
+      const known = firstStart ? this.imageUsers.get(userKey) : undefined;
+      user = known ?? (await resolveUserIn(vm, snap.merged, rec.config.user));
+      if (firstStart) this.imageUsers.set(userKey, user);
     } catch (err) {
       await Promise.allSettled([files, cg]);
-      throw new BerthError("invalid-argument", `failed to create task for container: ${(err as Error).message}`);
+      if (err instanceof BerthError && err.kind === "invalid-argument") throw new BerthError("invalid-argument", `failed to create task for container: ${err.message}`);
+      throw err;
     }
     const net = this.deps.networking
       ? await this.deps.networking.prepare(rec.id, { mode: rec.host.network, aliases: rec.host.networkAliases, name: rec.name, hostname: rec.config.hostname })
@@ -420,7 +430,8 @@ export class ContainerService {
       hostNetwork: net.hostNetwork,
       readOnlyRootfs: rec.host.readOnly,
     });
-    if (rec.config.workingDir) await vm.mkdir(`${snap.merged}${rec.config.workingDir}`, { parents: true });
+    // Sent just before the spawn, which the agent does after it (a failure shows as the spawn's chdir error).
+    if (rec.config.workingDir) void vm.mkdir(`${snap.merged}${rec.config.workingDir}`, { parents: true }).catch(() => {});
     let proc: GuestProcess;
     try {
       proc = await vm.spawn({ ...spec, paused: true });
@@ -430,10 +441,14 @@ export class ContainerService {
       await this.save(rec);
       throw new BerthError(e.kind === "not-found" ? "invalid-argument" : e.kind, `failed to create task for container: ${e.message}`);
     }
+    // The hosts file with the container's address: sent now, awaited after
+    // the resume, which the agent does after the write.
+    let hostsWritten: Promise<void> = Promise.resolve();
     try {
       if (net.networkNamespace && !net.hostNetwork && this.deps.networking) {
         rec.networks = await this.deps.networking.connectTask(vm, rec.id, proc.pid);
-        await vm.writeFile(`${prefix}/hosts`, this.deps.networking.hostsFile(rec.id));
+        hostsWritten = vm.writeFile(`${prefix}/hosts`, this.deps.networking.hostsFile(rec.id));
+        hostsWritten.catch(() => {});
       }
       const ip = Object.values(rec.networks)[0]?.ipAddress ?? "127.0.0.1";
       const wanted = [...rec.host.ports];
@@ -463,19 +478,27 @@ export class ContainerService {
     proc.onStderr(pushLog("stderr"));
     rec.state = { ...rec.state, status: "running", pid: proc.pid, exitCode: 0, error: "", oomKilled: false, startedAt: new Date().toISOString() };
     rec.manuallyStopped = false;
-    await this.save(rec);
+    const saved = this.save(rec);
     proc.resume();
     this.deps.publish("start", rec.id, { name: rec.name, image: rec.image });
+    try {
+      await hostsWritten;
+    } catch (err) {
+      this.killTask(rec, task, 9).catch(() => {});
+      throw new BerthError("guest", `writing the container's hosts file: ${(err as Error).message}`);
+    }
+    await saved;
   }
 
   private cgroupReady: Promise<void> | null = null;
 
   /** /sys/fs/cgroup/berth with the pids and memory controllers for its children, once per VM. */
   private cgroupRoot(vm: GuestVM): Promise<void> {
-    this.cgroupReady ??= (async () => {
-      await vm.mkdir(CGROUP_ROOT).catch(() => {});
-      await vm.writeFile(`${CGROUP_ROOT}/cgroup.subtree_control`, "+pids +memory");
-    })().catch((err) => {
+    // Both sent at once: the agent makes the directory first.
+    this.cgroupReady ??= Promise.all([
+      vm.mkdir(CGROUP_ROOT).catch(() => {}),
+      vm.writeFile(`${CGROUP_ROOT}/cgroup.subtree_control`, "+pids +memory"),
+    ]).then(() => {}).catch((err) => {
       this.cgroupReady = null;
       throw err;
     });
@@ -539,10 +562,13 @@ export class ContainerService {
     const vm = guest.vm;
     let oom = false;
     if (task && vm.running) {
-      const ev = await vm.readFile(`${task.cgroup}/memory.events`).catch(() => null);
+      // Sent together; the agent reads the events before it removes the cgroup.
+      const [ev] = await Promise.all([
+        vm.readFile(`${task.cgroup}/memory.events`).catch(() => null),
+        vm.remove(task.cgroup).catch(() => {}),
+        this.deps.networking?.disconnectTask(vm, rec.id).catch(() => {}),
+      ]);
       if (ev) oom = /oom_kill [1-9]/.test(new TextDecoder().decode(ev));
-      await vm.remove(task.cgroup).catch(() => {});
-      if (this.deps.networking) await this.deps.networking.disconnectTask(vm, rec.id).catch(() => {});
       for (const v of task.volumes) await this.deps.volumes.sync(v).catch(() => {});
       // Keep its writable layer outside the guest, unless --rm is about to delete it.
       if (!rec.host.autoRemove) await this.saveRw(rec, vm).catch(() => {});
@@ -550,20 +576,27 @@ export class ContainerService {
     if (this.deps.ports) await this.deps.ports.unpublish(rec.id).catch(() => {});
     rec.state = { ...rec.state, status: "exited", pid: 0, exitCode, oomKilled: oom, finishedAt: new Date().toISOString() };
     rec.publishedPorts = [];
-    await this.save(rec);
-    await this.persistLogs(rec.id);
-    this.deps.publish("die", rec.id, { name: rec.name, image: rec.image, exitCode: String(exitCode), ...(signal ? { signal: String(signal) } : {}) });
-    for (const [sid, s] of this.sessions) if (s.containerId === rec.id && s.proc === null) {
-      s.handlers.onExit(exitCode);
-      this.sessions.delete(sid);
-    }
-
     const policy = rec.host.restartPolicy;
     const restart =
       !rec.manuallyStopped &&
       (policy.name === "always" ||
         policy.name === "unless-stopped" ||
         (policy.name === "on-failure" && exitCode !== 0 && (!policy.maximumRetryCount || rec.restartCount < policy.maximumRetryCount)));
+    const removing = !restart && rec.host.autoRemove;
+    // A record and logs that --rm deletes next are not written first.
+    if (!removing) await Promise.all([this.save(rec), this.persistLogs(rec.id)]);
+    this.deps.publish("die", rec.id, { name: rec.name, image: rec.image, exitCode: String(exitCode), ...(signal ? { signal: String(signal) } : {}) });
+    const attached = [...this.sessions].filter(([, s]) => s.containerId === rec.id && s.proc === null);
+    // Attached clients (docker run) learn of the exit once --rm has removed
+    // the container, as docker run --rm returns after the removal.
+    const tellAttached = () => {
+      for (const [sid, s] of attached) {
+        s.handlers.onExit(exitCode);
+        this.sessions.delete(sid);
+      }
+    };
+    if (!removing) tellAttached();
+
     if (restart && this.records.has(rec.id)) {
       rec.restartCount++;
       rec.state.status = "restarting";
@@ -577,8 +610,9 @@ export class ContainerService {
           });
         }
       }, delay);
-    } else if (rec.host.autoRemove) {
+    } else if (removing) {
       await this.remove(rec.id, { force: true, volumes: true }).catch(() => {});
+      tellAttached();
     }
     // Waiters learn of the exit once its consequences (--rm) are done.
     this.exiting.delete(rec.id);
@@ -701,20 +735,31 @@ export class ContainerService {
     this.records.delete(rec.id);
     const snap = this.snapshots.get(rec.id);
     this.snapshots.delete(rec.id);
-    if (this.deps.networking) await this.deps.networking.release(rec.id).catch(() => {});
-    if (snap) {
-      const { snapshots, vm } = await this.deps.guest();
-      await snapshots.remove(snap).catch(() => {});
-      await vm.remove(`${CONTAINERS_DIR}/${rec.id}`, { recursive: true }).catch(() => {});
-    }
+    // The guest's part and the store's go side by side.
+    const guestWork = (async () => {
+      if (!snap) return;
+      const { vm } = await this.deps.guest();
+      // Sent together (what GuestSnapshots.remove does, plus the container's
+      // files): the agent unmounts the rootfs before it deletes the snapshot.
+      await Promise.all([
+        vm.umount(snap.merged, { detach: true }).catch(() => {}),
+        vm.remove(snap.dir, { recursive: true }).catch(() => {}),
+        vm.remove(`${CONTAINERS_DIR}/${rec.id}`, { recursive: true }).catch(() => {}),
+      ]);
+    })();
+    const storeWork = Promise.all([
+      this.deps.networking?.release(rec.id).catch(() => {}),
+      rec.rw ? this.deps.content.delete(rec.rw.digest).catch(() => {}) : undefined,
+      this.deps.refs.deleteMeta(META + rec.id).catch(() => {}),
+      this.deps.refs.deleteMeta(LOGS + rec.id).catch(() => {}),
+    ]);
+    await guestWork;
     for (const m of rec.host.mounts) {
       if (m.type !== "volume" || !m.name) continue;
       this.deps.volumes.removeUser(m.name, rec.id);
       if (opts.volumes && m.anonymous) await this.deps.volumes.remove(m.name).catch(() => {});
     }
-    if (rec.rw) await this.deps.content.delete(rec.rw.digest).catch(() => {});
-    await this.deps.refs.deleteMeta(META + rec.id).catch(() => {});
-    await this.deps.refs.deleteMeta(LOGS + rec.id).catch(() => {});
+    await storeWork;
     this.logBuffers.delete(rec.id);
     this.logBytes.delete(rec.id);
     this.deps.publish("destroy", rec.id, { name: rec.name, image: rec.image });

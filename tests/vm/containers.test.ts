@@ -4,6 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { ContainerCreateOptions, LogChunk } from "../../src/core/engine-api.ts";
 import { readTar, writeTar } from "../../src/core/tar.ts";
 import { directoryReader } from "../../src/engine/bundled.node.ts";
+import { runDocker } from "../../src/cli/index.ts";
 import { Engine } from "../../src/engine/engine.ts";
 import { createMemoryStorage } from "../../src/storage/memory.ts";
 import { startNodeGuest } from "../../src/vm/node.ts";
@@ -127,6 +128,24 @@ describe("docker run details", () => {
     expect((await engine.containerWait(id)).exitCode).toBe(0);
     await expect(engine.containerInspect(id)).rejects.toMatchObject({ kind: "not-found" });
     expect((await engine.containerList({ all: true })).some((c) => c.id === id)).toBe(false);
+  });
+
+  it("docker run --rm on the default bridge: own eth0, hosts file, exit code, and it is gone when the CLI returns", async () => {
+    let out = "";
+    const io = { stdout: (d: string | Uint8Array) => (out += typeof d === "string" ? d : Buffer.from(d).toString()), stderr: () => {}, isTTY: false };
+    const script = "ip -o addr show eth0; ip route; grep -c . /etc/hosts; hostname; exit 7";
+    const code = await runDocker(["run", "--rm", "busybox", "sh", "-c", script], io, engine);
+    expect(code).toBe(7);
+    expect(out).toMatch(/eth0\s+inet 172\.17\.\d+\.\d+\/16/);
+    expect(out).toContain("default via 172.17.0.1 dev eth0");
+    const [, , , hostsLines, hostname] = out.trim().split("\n");
+    expect(Number(hostsLines)).toBe(3); // localhost, ip6 localhost, its own address
+    // Removed before the CLI returned: record, writable layer, files and cgroup.
+    const id = (await engine.containerList({ all: true })).find((c) => c.id.startsWith(hostname!));
+    expect(id).toBeUndefined();
+    const { vm } = await engine.guest();
+    const left = await vm.exec(["sh", "-c", `ls -d /var/lib/berth/containers/${hostname}* /var/lib/berth/snapshots/${hostname}* /sys/fs/cgroup/berth/${hostname}* 2>/dev/null`]);
+    expect(left.stdout).toBe("");
   });
 
   it("pause freezes a counter loop and unpause resumes it", async () => {
