@@ -647,27 +647,34 @@ export class GuestVM {
     }
   }
 
-  /** Makes a tar archive of a directory of the guest (paths relative to it), through a guest tmpfs and large 9p copies. */
+  /**
+   * Makes a tar archive of a directory of the guest (paths relative to it).
+   * tar writes into a pipe and dd puts it into the 9p share in 512 KiB
+   * writes (tar's own small writes would each be a 9p round trip): one pass
+   * over the data in the guest, instead of a copy in a guest tmpfs that the
+   * agent then copied out (16 MB: about half the guest's time).
+   */
   async createTar(dir: string): Promise<Uint8Array> {
     const name = `xfer-${++this.transferSeq}.tar`;
-    const local = `/tmp/${name}`;
-    // Both copies go at once (the agent answers them in one go); on success
-    // the caller does not wait for them: its hashing and gzip overlap them.
-    const cleanUp = () =>
-      Promise.all([
-        this.fileop(FileOp.REMOVE, new Uint8Array([0]), enc(local)).catch(() => {}),
-        this.fileop(FileOp.REMOVE, new Uint8Array([0]), enc(`${HOST_SHARE}/${name}`)).catch(() => {}),
-      ]);
+    const shared = `${HOST_SHARE}/${name}`;
+    const cleanUp = () => this.fileop(FileOp.REMOVE, new Uint8Array([0]), enc(shared)).catch(() => {});
     let tar: Uint8Array;
     try {
-      const r = await this.exec(["tar", "-c", "-f", local, "-C", dir, "."]);
+      const r = await this.exec([
+        "sh",
+        "-c",
+        'set -o pipefail; tar -c -C "$1" . | dd of="$2" bs=512k iflag=fullblock status=none',
+        "sh",
+        dir,
+        shared,
+      ]);
       if (r.exitCode !== 0) throw new BerthError("guest", `archive ${dir}: ${r.stderr.trim() || `tar exited ${r.exitCode}`}`);
-      await this.fileop(FileOp.COPY, enc(`${local}\0${HOST_SHARE}/${name}\0`));
       tar = await this.emulator.read_file(name);
     } catch (err) {
       await cleanUp();
       throw err;
     }
+    // The caller does not wait for the clean-up: its hashing and gzip overlap it.
     void cleanUp();
     return tar;
   }
