@@ -561,13 +561,24 @@ export class ContainerService {
     const guest = await this.deps.guest();
     const vm = guest.vm;
     let oom = false;
+    const policy = rec.host.restartPolicy;
+    const restart =
+      !rec.manuallyStopped &&
+      (policy.name === "always" ||
+        policy.name === "unless-stopped" ||
+        (policy.name === "on-failure" && exitCode !== 0 && (!policy.maximumRetryCount || rec.restartCount < policy.maximumRetryCount)));
+    const removing = !restart && rec.host.autoRemove;
     if (task && vm.running) {
+      // --rm (no volumes to sync first): the container's guest files go in the same batch.
+      const snap = removing && task.volumes.length === 0 ? this.snapshots.get(rec.id) : undefined;
       // Sent together; the agent reads the events before it removes the cgroup.
       const [ev] = await Promise.all([
         vm.readFile(`${task.cgroup}/memory.events`).catch(() => null),
         vm.remove(task.cgroup).catch(() => {}),
         this.deps.networking?.disconnectTask(vm, rec.id).catch(() => {}),
+        snap ? this.removeGuestFiles(vm, rec.id, snap) : undefined,
       ]);
+      if (snap) this.snapshots.delete(rec.id);
       if (ev) oom = /oom_kill [1-9]/.test(new TextDecoder().decode(ev));
       for (const v of task.volumes) await this.deps.volumes.sync(v).catch(() => {});
       // Keep its writable layer outside the guest, unless --rm is about to delete it.
@@ -576,13 +587,6 @@ export class ContainerService {
     if (this.deps.ports) await this.deps.ports.unpublish(rec.id).catch(() => {});
     rec.state = { ...rec.state, status: "exited", pid: 0, exitCode, oomKilled: oom, finishedAt: new Date().toISOString() };
     rec.publishedPorts = [];
-    const policy = rec.host.restartPolicy;
-    const restart =
-      !rec.manuallyStopped &&
-      (policy.name === "always" ||
-        policy.name === "unless-stopped" ||
-        (policy.name === "on-failure" && exitCode !== 0 && (!policy.maximumRetryCount || rec.restartCount < policy.maximumRetryCount)));
-    const removing = !restart && rec.host.autoRemove;
     // A record and logs that --rm deletes next are not written first.
     if (!removing) await Promise.all([this.save(rec), this.persistLogs(rec.id)]);
     this.deps.publish("die", rec.id, { name: rec.name, image: rec.image, exitCode: String(exitCode), ...(signal ? { signal: String(signal) } : {}) });
@@ -713,6 +717,19 @@ export class ContainerService {
 
   // ---------- remove, rename, prune ----------
 
+  /**
+   * Deletes a container's snapshot and files in the guest. Sent together
+   * (what GuestSnapshots.remove does, plus the container's files): the agent
+   * unmounts the rootfs before it deletes the snapshot.
+   */
+  private async removeGuestFiles(vm: GuestVM, id: string, snap: Snapshot): Promise<void> {
+    await Promise.all([
+      vm.umount(snap.merged, { detach: true }).catch(() => {}),
+      vm.remove(snap.dir, { recursive: true }).catch(() => {}),
+      vm.remove(`${CONTAINERS_DIR}/${id}`, { recursive: true }).catch(() => {}),
+    ]);
+  }
+
   async remove(idOrName: string, opts: { force?: boolean; volumes?: boolean } = {}): Promise<void> {
     const rec = await this.get(idOrName);
     const task = this.tasks.get(rec.id);
@@ -739,13 +756,7 @@ export class ContainerService {
     const guestWork = (async () => {
       if (!snap) return;
       const { vm } = await this.deps.guest();
-      // Sent together (what GuestSnapshots.remove does, plus the container's
-      // files): the agent unmounts the rootfs before it deletes the snapshot.
-      await Promise.all([
-        vm.umount(snap.merged, { detach: true }).catch(() => {}),
-        vm.remove(snap.dir, { recursive: true }).catch(() => {}),
-        vm.remove(`${CONTAINERS_DIR}/${rec.id}`, { recursive: true }).catch(() => {}),
-      ]);
+      await this.removeGuestFiles(vm, rec.id, snap);
     })();
     const storeWork = Promise.all([
       this.deps.networking?.release(rec.id).catch(() => {}),
