@@ -274,6 +274,27 @@ describe("overlay upper directories", () => {
     expect(layer[1]).toMatchObject({ devmajor: 1, devminor: 3 });
   });
 
+  it("overlayUpperToLayer clamps mtimes to clampMtime (SOURCE_DATE_EPOCH), whiteouts and opaque markers included", () => {
+    const upper = writeTar([
+      { path: "./", type: "dir", mtime: 900 },
+      { path: "./etc/", type: "dir", mtime: 500, xattrs: { "trusted.overlay.opaque": "y" } },
+      { path: "./etc/gone", type: "char", devmajor: 0, devminor: 0, mtime: 2000 },
+      { path: "./etc/new", type: "file", data: "x", mtime: 1500 },
+      { path: "./etc/old", type: "file", data: "y", mtime: 100 },
+      { path: "./etc/link", type: "hardlink", linkname: "./etc/new", mtime: 1700 },
+    ]);
+    const times = (tar: Uint8Array) => Object.fromEntries(readTar(tar).map((e) => [e.path, e.mtime]));
+    expect(times(overlayUpperToLayer(upper, [], { clampMtime: 1000 }))).toEqual({
+      etc: 500,
+      "etc/.wh..wh..opq": 500,
+      "etc/.wh.gone": 1000,
+      "etc/link": 1000,
+      "etc/new": 1000,
+      "etc/old": 100,
+    });
+    expect(times(overlayUpperToLayer(upper))["etc/new"]).toBe(1500);
+  });
+
   describe("on a real busybox tar of a directory", () => {
     let dir: string;
     beforeAll(() => {
