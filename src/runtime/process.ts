@@ -3,13 +3,26 @@
 // minimal /dev. The rootfs is a directory the agent can see (usually the
 // merged directory of a snapshot).
 import type { GuestProcess, GuestVM } from "../vm/guest.ts";
-import type { MountSpec, Namespace, SpawnSpec } from "../vm/protocol.ts";
+import type { DeviceSpec, MountSpec, Namespace, SpawnSpec } from "../vm/protocol.ts";
 
 /** The PATH a container or RUN step gets when its image sets none (as Docker). */
 export const DEFAULT_PATH = "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
 
-/** Device nodes a container gets, bound from the guest's own /dev. */
-const DEVICES = ["null", "zero", "full", "random", "urandom", "tty"];
+/** Device nodes a container gets in its /dev tmpfs (name, major, minor), as runc makes them. */
+const DEVICES: [string, number, number][] = [
+  ["null", 1, 3],
+  ["zero", 1, 5],
+  ["full", 1, 7],
+  ["random", 1, 8],
+  ["urandom", 1, 9],
+  ["tty", 5, 0],
+];
+
+/** The device nodes every container gets, as host-side paths under the rootfs (made with mknod, mode 0666). */
+export function systemDevices(rootfs: string): DeviceSpec[] {
+  const r = rootfs.replace(/\/$/, "");
+  return DEVICES.map(([name, major, minor]) => ({ path: `${r}/dev/${name}`, major, minor, mode: 0o666 }));
+}
 
 export interface ContainerProcessOptions {
   rootfs: string;
@@ -38,7 +51,6 @@ export function systemMounts(rootfs: string): MountSpec[] {
     { source: "proc", target: `${r}/proc`, type: "proc", flags: ["nosuid", "nodev", "noexec"] },
     { source: "sysfs", target: `${r}/sys`, type: "sysfs", flags: ["nosuid", "nodev", "noexec", "rdonly"] },
     { source: "tmpfs", target: `${r}/dev`, type: "tmpfs", data: "mode=755,size=65536k", flags: ["nosuid"] },
-    ...DEVICES.map((d): MountSpec => ({ source: `/dev/${d}`, target: `${r}/dev/${d}`, flags: ["bind"] })),
     // The guest's own devpts: the agent allocates a container's terminal
     // (run -t, exec -t) before the container exists, from the guest's ptmx,
     // so the container must see that instance to find its tty by name.
@@ -75,6 +87,7 @@ export function containerSpawnSpec(opts: ContainerProcessOptions): SpawnSpec {
     rootfsReadOnly: opts.readOnlyRootfs,
     cgroup: opts.cgroup,
     mounts,
+    devices: systemDevices(r),
   };
 }
 

@@ -48,6 +48,7 @@ const Sp = {
   ROOTFS_RO: 14,
   PAUSED: 15,
   JOIN: 16,
+  DEVICE: 17,
 } as const;
 
 export const FileOp = {
@@ -125,6 +126,17 @@ export interface SpawnSpec {
   /** A cgroup directory under /sys/fs/cgroup to run in. */
   cgroup?: string;
   mounts?: MountSpec[];
+  /** Device nodes made after the "host" mounts (paths as the agent sees them). */
+  devices?: DeviceSpec[];
+}
+
+export interface DeviceSpec {
+  path: string;
+  /** Character devices only (all a container gets). */
+  major: number;
+  minor: number;
+  /** Permission bits, e.g. 0o666. */
+  mode: number;
 }
 
 const enc = new TextEncoder();
@@ -193,6 +205,14 @@ export function encodeSpawn(spec: SpawnSpec): Uint8Array {
     head[0] = m.phase === "rootfs" ? 1 : 0;
     new DataView(head.buffer).setUint32(1, flags >>> 0, true);
     parts.push(field(Sp.MOUNT, concat([head, strs])));
+  }
+  for (const d of spec.devices ?? []) {
+    const head = new Uint8Array(12);
+    const view = new DataView(head.buffer);
+    view.setUint32(0, (0o020000 | (d.mode & 0o7777)) >>> 0, true); // S_IFCHR
+    view.setUint32(4, d.major, true);
+    view.setUint32(8, d.minor, true);
+    parts.push(field(Sp.DEVICE, concat([head, enc.encode(d.path)])));
   }
   return concat(parts);
 }

@@ -148,6 +148,23 @@ describe("docker run details", () => {
     expect(left.stdout).toBe("");
   });
 
+  it("gives a container the usual device nodes, usable by any user, also on a read-only rootfs", async () => {
+    const script =
+      "for d in null zero full random urandom tty; do stat -c '%n %F %t:%T %a' /dev/$d; done; " +
+      "echo x > /dev/null && head -c 3 /dev/zero | wc -c && head -c 5 /dev/urandom | wc -c; echo x > /dev/full || echo full-refused";
+    const r = await runToEnd(["sh", "-c", script], { user: "nobody", readOnly: true });
+    expect(r.exitCode).toBe(0);
+    expect(r.stdout.split("\n").slice(0, 6)).toEqual([
+      "/dev/null character special file 1:3 666",
+      "/dev/zero character special file 1:5 666",
+      "/dev/full character special file 1:7 666",
+      "/dev/random character special file 1:8 666",
+      "/dev/urandom character special file 1:9 666",
+      "/dev/tty character special file 5:0 666",
+    ]);
+    expect(r.stdout).toContain("3\n5\nfull-refused\n");
+  });
+
   it("pause freezes a counter loop and unpause resumes it", async () => {
     const id = await run({ cmd: ["sh", "-c", "i=0; while :; do i=$((i+1)); echo $i > /count; sleep 0.05; done"] });
     const count = async () => {

@@ -58,6 +58,8 @@
 #define SP_PAUSED 15   /* u8 1: stop right before exec until MSG_RESUME (SPAWNED comes first);
                           a later exec failure arrives on stderr, then EXIT 127 */
 #define SP_JOIN 16     /* u32 pid: join that process's ipc, uts, net, pid and mount namespaces (docker exec) */
+#define SP_DEVICE 17   /* u32 mode (S_IFCHR or S_IFBLK | permissions), u32 major, u32 minor, path: a device
+                          node made after the phase-0 mounts (e.g. in the rootfs's /dev tmpfs) */
 
 /* file operations: u8 op, then arguments */
 #define FOP_MKDIR 1   /* u32 mode, u8 parents, path */
