@@ -117,14 +117,17 @@ export class GuestSnapshots {
     // overlayfs lists the topmost lower first.
     snap.lowers = [...(opts.init ? [INIT_LAYER] : []), ...lowerDirs.reverse()];
     if (snap.lowers.length === 0) snap.lowers.push(EMPTY_LAYER);
-    // Sent together: the agent answers them in one go (each round trip costs).
-    await Promise.all([snap.upper, snap.work, snap.merged].map((d) => this.vm.mkdir(d, { parents: true })));
-    await this.vm.mount({
-      source: "overlay",
-      target: snap.merged,
-      type: "overlay",
-      data: `lowerdir=${snap.lowers.join(":")},upperdir=${snap.upper},workdir=${snap.work}`,
-    });
+    // Sent together, the mount last: the agent does them in order and answers
+    // them in one go (each round trip costs).
+    await Promise.all([
+      ...[snap.upper, snap.work, snap.merged].map((d) => this.vm.mkdir(d, { parents: true })),
+      this.vm.mount({
+        source: "overlay",
+        target: snap.merged,
+        type: "overlay",
+        data: `lowerdir=${snap.lowers.join(":")},upperdir=${snap.upper},workdir=${snap.work}`,
+      }),
+    ]);
     return snap;
   }
 
