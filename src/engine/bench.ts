@@ -8,7 +8,10 @@ import type { Engine } from "./engine.ts";
 export interface EngineBenchResult {
   build_first_ms: number;
   build_cached_ms: number;
+  /** Median of 3 commits. */
   layer_commit_mb_s: number;
+  /** The first of them: the guest's first large transfer after the start (v86's JIT still cold for it). */
+  layer_commit_first_mb_s: number;
   run_echo_ms: number;
   exec_echo_ms: number;
 }
@@ -48,18 +51,28 @@ export async function benchEngine(engine: Engine, opts: { runs?: number } = {}):
   }
 
   // Layer commit: 16 MB written by a RUN, then committed (tar in the guest, out through 9p, gzip, hash).
+  // Three times, each a fresh snapshot given the same random file (made once: /dev/urandom is slow in
+  // the guest); the first commit is the guest's first large transfer since its start, so also reported.
   const { snapshots, vm } = await engine.guest();
   const image = await engine.images.resolve("busybox");
   const layers = image.manifest.layers.map((l, i) => ({ digest: l.digest, diffId: image.config.rootfs.diff_ids[i], mediaType: l.mediaType }));
-  const snap = await snapshots.prepare(layers, { init: true });
   const mb = 16;
-  const dd = await vm.exec(["dd", "if=/dev/urandom", `of=${snap.merged}/big.bin`, "bs=1048576", `count=${mb}`]);
+  const source = "/var/lib/berth/bench-commit.bin";
+  const dd = await vm.exec(["dd", "if=/dev/urandom", `of=${source}`, "bs=1048576", `count=${mb}`]);
   if (dd.exitCode !== 0) throw new Error(`dd failed: ${dd.stderr}`);
-  await vm.umount(snap.merged, { detach: true });
-  const tc = performance.now();
-  await snapshots.commit(snap);
-  const commitMs = performance.now() - tc;
-  await snapshots.remove(snap);
+  const commitMs: number[] = [];
+  for (let i = 0; i < 3; i++) {
+    const snap = await snapshots.prepare(layers, { init: true });
+    const cp = await vm.exec(["cp", source, `${snap.merged}/big.bin`]);
+    if (cp.exitCode !== 0) throw new Error(`cp failed: ${cp.stderr}`);
+    await vm.umount(snap.merged, { detach: true });
+    const tc = performance.now();
+    await snapshots.commit(snap);
+    commitMs.push(performance.now() - tc);
+    await snapshots.remove(snap);
+  }
+  await vm.remove(source);
+  const mbPerS = (ms: number) => Math.round((mb / (ms / 1000)) * 10) / 10;
 
   const runsMs: number[] = [];
   for (let i = 0; i < runs; i++) {
@@ -83,7 +96,8 @@ export async function benchEngine(engine: Engine, opts: { runs?: number } = {}):
   return {
     build_first_ms: Math.round(buildFirst),
     build_cached_ms: Math.round(median(cached)),
-    layer_commit_mb_s: Math.round((mb / (commitMs / 1000)) * 10) / 10,
+    layer_commit_mb_s: mbPerS(median(commitMs)),
+    layer_commit_first_mb_s: mbPerS(commitMs[0]!),
     run_echo_ms: Math.round(median(runsMs)),
     exec_echo_ms: Math.round(median(execMs)),
   };
