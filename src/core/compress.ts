@@ -16,7 +16,9 @@
 // back across the cut, and the ratio stays that of one stream) and ends with
 // a sync flush (an empty stored block: byte-aligned, not final), the last
 // with the final block; the CRC-32 covers the whole input. One gzip member,
-// zlib's default level; an input of one segment gives exactly zlib's bytes.
+// zlib's default level. Inputs up to 4 MiB (one thread does them in tens of
+// milliseconds) are one stream, exactly zlib's bytes as before, so small
+// layers (the bundled busybox image among them) keep their digests.
 
 import { BerthError } from "./errors.ts";
 
@@ -47,21 +49,23 @@ const nodeZlib: NodeZlib | undefined = (() => {
  */
 const NODE_CHUNK = 1 << 20;
 
-/** Segment size for the parallel gzip, and how many segments are compressed at once. */
+/** Segment size for the parallel gzip, how many are compressed at once, and the size below which there is one. */
 const SEGMENT = 1 << 20;
+const PARALLEL_ABOVE = 4 << 20;
 const PARALLEL = 4;
 const WINDOW = 32 * 1024;
 
 /** gzip on node:zlib's thread pool, segment by segment (see the file comment). */
 async function gzipNode(zlib: NodeZlib & { crc32(data: Uint8Array, value?: number): number }, data: Uint8Array): Promise<Uint8Array> {
-  const count = Math.max(1, Math.ceil(data.length / SEGMENT));
+  const segment = data.length > PARALLEL_ABOVE ? SEGMENT : Math.max(data.length, 1);
+  const count = Math.max(1, Math.ceil(data.length / segment));
   const parts: Uint8Array[] = new Array<Uint8Array>(count);
   const deflate = (i: number) =>
     new Promise<void>((resolve, reject) => {
-      const start = i * SEGMENT;
+      const start = i * segment;
       const last = i === count - 1;
       zlib.deflateRaw(
-        data.subarray(start, start + SEGMENT),
+        data.subarray(start, start + segment),
         {
           chunkSize: NODE_CHUNK,
           ...(start > 0 ? { dictionary: data.subarray(start - WINDOW, start) } : {}),
