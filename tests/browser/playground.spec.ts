@@ -348,7 +348,9 @@ test("a share link opened in a fresh browser context runs only after Run and bui
   // Without SOURCE_DATE_EPOCH the times are now's, and so is the digest.
   await other.getByTestId("build-reproducible").uncheck();
   await other.getByTestId("build-button").click();
-  await expect(otherPanel.getByTestId("build-run").first()).toHaveAttribute("data-state", "done", { timeout: 120_000 });
+  // The panel shows the new build (the terminal's is now an earlier one) once it has begun.
+  await expect(otherPanel.getByText("Earlier builds (1)")).toBeVisible();
+  await expect(otherPanel.getByTestId("build-run")).toHaveAttribute("data-state", "done", { timeout: 120_000 });
   const plain = await otherPanel.getByTestId("build-image-id").getAttribute("data-image-id");
   expect(plain).toMatch(/^sha256:[a-f0-9]{64}$/);
   expect(plain).not.toBe(built);
