@@ -8,6 +8,7 @@
 import { chromium, type Page, type Request } from "@playwright/test";
 import { spawn, type ChildProcess } from "node:child_process";
 import { measurePageReady } from "./page-ready.ts";
+import { run, waitForHttp } from "./process.ts";
 
 const arg = (name: string, fallback: string) => {
   const i = process.argv.indexOf(name);
@@ -18,25 +19,6 @@ const quiet = process.argv.includes("--quiet");
 const compare = process.argv.includes("--compare");
 const dirs = compare ? arg("--compare", "").split(",") : [arg("--out", "/tmp/berth-page-bench")];
 const basePort = Number(arg("--port", "4198"));
-
-function run(cmd: string, args: string[]): Promise<void> {
-  return new Promise((resolve, reject) => {
-    const p = spawn(cmd, args, { stdio: ["ignore", "ignore", "inherit"] });
-    p.on("exit", (code) => (code === 0 ? resolve() : reject(new Error(`${cmd} ${args.join(" ")} exited ${code}`))));
-  });
-}
-
-async function waitForHttp(url: string): Promise<void> {
-  for (let i = 0; i < 100; i++) {
-    try {
-      if ((await fetch(url)).ok) return;
-    } catch {
-      // not up yet
-    }
-    await new Promise((r) => setTimeout(r, 200));
-  }
-  throw new Error(`${url} did not come up`);
-}
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 

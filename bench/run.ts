@@ -10,6 +10,7 @@ import { createNodeEngine } from "../src/engine/node.ts";
 import { createMemoryStorage } from "../src/storage/memory.ts";
 import { benchGuest, type GuestBenchResult } from "../src/vm/bench.ts";
 import { measurePageReady } from "./page-ready.ts";
+import { run, waitForHttp } from "./process.ts";
 
 type Result = GuestBenchResult & EngineBenchResult & Partial<RegistryBenchResult> & { page_ready_ms?: number; page_download_bytes?: number };
 import { startNodeGuest } from "../src/vm/node.ts";
@@ -103,25 +104,6 @@ async function benchChromium(): Promise<Result> {
       // already gone
     }
   }
-}
-
-function run(cmd: string, args: string[]): Promise<void> {
-  return new Promise((resolve, reject) => {
-    const p = spawn(cmd, args, { stdio: ["ignore", "ignore", "inherit"] });
-    p.on("exit", (code) => (code === 0 ? resolve() : reject(new Error(`${cmd} ${args.join(" ")} exited ${code}`))));
-  });
-}
-
-async function waitForHttp(url: string): Promise<void> {
-  for (let i = 0; i < 100; i++) {
-    try {
-      if ((await fetch(url)).ok) return;
-    } catch {
-      // not up yet
-    }
-    await new Promise((r) => setTimeout(r, 200));
-  }
-  throw new Error(`${url} did not come up`);
 }
 
 // A local docker-registry (Debian's) for push_mb_s and pull_mb_s.
