@@ -21,6 +21,7 @@
 // layers (the bundled busybox image among them) keep their digests.
 
 import { BerthError } from "./errors.ts";
+import { nodeBuiltin } from "./node-builtin.ts";
 
 interface NodeZlib {
   deflateRaw(
@@ -33,14 +34,7 @@ interface NodeZlib {
 }
 
 /** node:zlib when running in Node (20.16+), else undefined (browsers, workers). */
-const nodeZlib: NodeZlib | undefined = (() => {
-  const proc = (globalThis as { process?: { getBuiltinModule?: (id: string) => unknown } }).process;
-  try {
-    return proc?.getBuiltinModule?.("node:zlib") as NodeZlib | undefined;
-  } catch {
-    return undefined;
-  }
-})();
+const nodeZlib = nodeBuiltin<NodeZlib>("node:zlib");
 
 /**
  * Output buffer size for node:zlib: its default (16 KiB) costs a thread-pool

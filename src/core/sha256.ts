@@ -9,6 +9,7 @@
 
 import { digestFromHex, type Digest } from "./digest.ts";
 import { BerthError } from "./errors.ts";
+import { nodeBuiltin } from "./node-builtin.ts";
 
 // First 32 bits of the fractional parts of the cube roots of the first 64 primes.
 const K = new Int32Array([
@@ -162,14 +163,7 @@ interface NodeCrypto {
 }
 
 /** node:crypto when running in Node (20.16+), else undefined (browsers, workers). */
-const nodeCrypto: NodeCrypto | undefined = (() => {
-  const proc = (globalThis as { process?: { getBuiltinModule?: (id: string) => unknown } }).process;
-  try {
-    return proc?.getBuiltinModule?.("node:crypto") as NodeCrypto | undefined;
-  } catch {
-    return undefined;
-  }
-})();
+const nodeCrypto = nodeBuiltin<NodeCrypto>("node:crypto");
 
 /** What incremental hashing needs (`Sha256` has it). */
 export interface IncrementalSha256 {
