@@ -362,6 +362,22 @@ interface ActiveEndpoint extends EndpointInfo {
   defaultRoute: boolean;
 }
 
+/** A container's endpoint on bridge network `n`, before the guest makes it (no host-side veth yet). */
+function bridgeEndpoint(n: NetworkRecord, ip: string, aliases: readonly string[], ifname: string, defaultRoute: boolean): ActiveEndpoint {
+  return {
+    network: n.name,
+    networkId: n.id,
+    ipAddress: ip,
+    gateway: n.internal ? "" : n.gateway,
+    macAddress: macForIp(ip),
+    aliases: [...aliases],
+    prefix: parseCidr(n.subnet)!.prefix,
+    ifname,
+    hostIf: "",
+    defaultRoute,
+  };
+}
+
 interface ActiveContainer {
   vm: GuestVM;
   pid: number;
@@ -556,22 +572,10 @@ export class NetworkService {
           continue;
         }
         const ip = this.store.allocateIp(n, containerId, e.ipAddress);
-        const prefix = parseCidr(n.subnet)!.prefix;
         const defaultRoute: boolean = !routed && !n.internal;
         routed ||= defaultRoute;
-        const ep: ActiveEndpoint = {
-          network: n.name,
-          networkId: n.id,
-          ipAddress: ip,
-          gateway: n.internal ? "" : n.gateway,
-          macAddress: macForIp(ip),
-          aliases: [...e.aliases],
-          prefix,
-          ifname: `eth${requests.length}`,
-          hostIf: "",
-          defaultRoute,
-        };
-        requests.push({ pid, network: n, ip, prefix, defaultRoute, ifname: ep.ifname, macAddress: ep.macAddress });
+        const ep = bridgeEndpoint(n, ip, e.aliases, `eth${requests.length}`, defaultRoute);
+        requests.push({ pid, network: n, ip, prefix: ep.prefix, defaultRoute, ifname: ep.ifname, macAddress: ep.macAddress });
         endpoints.push(ep);
         // Reserve it before the guest work, so the record says what the guest will have.
         e.ipAddress = ip;
@@ -664,26 +668,14 @@ export class NetworkService {
         let k = 0;
         while (taken.has(`eth${k}`)) k++;
         const ip = this.store.allocateIp(n, containerId);
-        const prefix = parseCidr(n.subnet)!.prefix;
         const defaultRoute = !n.internal && !running.endpoints.some((e) => e.defaultRoute);
-        const ep: ActiveEndpoint = {
-          network: n.name,
-          networkId: n.id,
-          ipAddress: ip,
-          gateway: n.internal ? "" : n.gateway,
-          macAddress: macForIp(ip),
-          aliases: [...aliases],
-          prefix,
-          ifname: `eth${k}`,
-          hostIf: "",
-          defaultRoute,
-        };
+        const ep = bridgeEndpoint(n, ip, aliases, `eth${k}`, defaultRoute);
         settings.ipAddress = ip;
         settings.macAddress = ep.macAddress;
         rec.endpoints.push(settings);
         await this.store.saveContainer(rec);
         try {
-          const [a] = await attachAll(vm, [{ pid, network: n, ip, prefix, defaultRoute, ifname: ep.ifname, macAddress: ep.macAddress }]);
+          const [a] = await attachAll(vm, [{ pid, network: n, ip, prefix: ep.prefix, defaultRoute, ifname: ep.ifname, macAddress: ep.macAddress }]);
           ep.hostIf = a!.hostIf;
         } catch (err) {
           rec.endpoints = rec.endpoints.filter((e) => e !== settings);
