@@ -1,38 +1,11 @@
-import { expect, test, type Locator, type Page } from "@playwright/test";
+import { expect, test, type Page } from "@playwright/test";
+import { editorText, loadExample, ready, typeLine, watchErrors } from "./helpers.ts";
 
 // The playground clicked through in the real page: the docker terminal, the
 // Build panel and its cache, the layer explorer, the container lifecycle and
 // volumes. Every test starts with a fresh browser profile (empty storage).
 
 test.use({ viewport: { width: 1280, height: 800 } });
-
-function watchErrors(page: Page): string[] {
-  const errors: string[] = [];
-  page.on("pageerror", (e) => errors.push(e.message));
-  return errors;
-}
-
-async function ready(page: Page) {
-  await page.goto("/");
-  await expect(page.getByTestId("guest-status")).toHaveText(/Guest running/);
-  const terminal = page.getByTestId("docker-terminal");
-  await expect(terminal).toContainText("$ ");
-  return terminal;
-}
-
-/** Types a line into a terminal (xterm's hidden textarea has focus after a click). */
-async function typeLine(page: Page, terminal: Locator, line: string) {
-  await terminal.click();
-  await page.keyboard.type(line);
-  await page.keyboard.press("Enter");
-}
-
-async function loadExample(page: Page, title: RegExp) {
-  await page.getByRole("button", { name: "Examples" }).click();
-  await page.getByTestId("examples-menu").getByRole("button", { name: title }).click();
-}
-
-const editorText = (page: Page) => page.getByTestId("editor").locator(".view-lines");
 
 /**
  * Records the accessible names of every <progress> the page shows, however

@@ -1,24 +1,11 @@
-import { expect, test, type Locator, type Page } from "@playwright/test";
+import { expect, test } from "@playwright/test";
+import { ready, typeLine } from "./helpers.ts";
 
 // A published port in the real page: busybox httpd in a container, seen in
 // the Containers panel's preview and in a tab of its own; and a volume that
 // outlives a page reload.
 
 test.use({ viewport: { width: 1280, height: 800 } });
-
-async function ready(page: Page) {
-  await page.goto("/");
-  await expect(page.getByTestId("guest-status")).toHaveText(/Guest running/);
-  const terminal = page.getByTestId("docker-terminal");
-  await expect(terminal).toContainText("$ ");
-  return terminal;
-}
-
-async function typeLine(page: Page, terminal: Locator, line: string) {
-  await terminal.click();
-  await page.keyboard.type(line);
-  await page.keyboard.press("Enter");
-}
 
 test("a container with -p 8080:80 serves its page in the preview and in its own tab", async ({ page, context }) => {
   const terminal = await ready(page);

@@ -1,6 +1,7 @@
 import { spawnSync } from "node:child_process";
 import path from "node:path";
-import { expect, test, type Locator, type Page } from "@playwright/test";
+import { expect, test } from "@playwright/test";
+import { typeLine } from "./helpers.ts";
 import { startRegistry, type TestRegistry } from "../../scripts/registry.mjs";
 
 // The built app against Debian's docker-registry on 127.0.0.1: an image put
@@ -20,12 +21,6 @@ test.beforeAll(async () => {
 test.afterAll(async () => {
   await registry?.stop();
 });
-
-async function typeLine(page: Page, terminal: Locator, line: string) {
-  await terminal.click();
-  await page.keyboard.type(line);
-  await page.keyboard.press("Enter");
-}
 
 test("an image skopeo pushed is pulled in the page and runs; a second pull transfers no layer", async ({ page }) => {
   await page.goto("/");

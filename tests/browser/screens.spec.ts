@@ -1,5 +1,6 @@
 import { mkdirSync } from "node:fs";
-import { expect, test, type Locator, type Page, type TestInfo } from "@playwright/test";
+import { expect, test, type Page, type TestInfo } from "@playwright/test";
+import { typeLine } from "./helpers.ts";
 
 // Screenshots of the page's main views at 1280×800, in the light and the dark
 // theme, saved as test artifacts (attached to the report, and written to
@@ -151,12 +152,6 @@ async function shot(page: Page, info: TestInfo, theme: Theme, view: string) {
   const path = `${dir}/${theme}-${view}.png`;
   await page.screenshot({ path, animations: "disabled", caret: "hide" });
   await info.attach(`${theme}-${view}`, { path, contentType: "image/png" });
-}
-
-async function typeLine(page: Page, terminal: Locator, line: string) {
-  await terminal.click();
-  await page.keyboard.type(line);
-  await page.keyboard.press("Enter");
 }
 
 for (const theme of ["light", "dark"] as const) {

@@ -1,17 +1,10 @@
 import { expect, test, type Page } from "@playwright/test";
+import { editorText, loadExample, watchErrors } from "./helpers.ts";
 import { encodeShare } from "../../src/ui/share.ts";
 
 // The workbench: workspace tree, Monaco, diagnostics, examples and share
 // links, clicked through in the real page (a fresh browser profile per test,
 // so every test starts with an empty workspace).
-
-function watchErrors(page: Page): string[] {
-  const errors: string[] = [];
-  page.on("pageerror", (e) => errors.push(e.message));
-  return errors;
-}
-
-const editorText = (page: Page) => page.getByTestId("editor").locator(".view-lines");
 
 async function newFile(page: Page, name: string) {
   await page.getByRole("button", { name: "New file", exact: true }).click();
@@ -26,11 +19,6 @@ async function typeInEditor(page: Page, text: string) {
   await editorText(page).click();
   await page.keyboard.insertText(text);
   await page.keyboard.press("Escape");
-}
-
-async function loadExample(page: Page, title: RegExp) {
-  await page.getByRole("button", { name: "Examples" }).click();
-  await page.getByTestId("examples-menu").getByRole("button", { name: title }).click();
 }
 
 test("a new file edited in Monaco is saved and survives a reload", async ({ page }) => {
