@@ -6,22 +6,11 @@ import http from "node:http";
 import { randomBytes } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startRegistry, type TestRegistry } from "../../scripts/registry.mjs";
-import { BerthError } from "../../src/core/errors.ts";
 import { CREDENTIALS_META_PREFIX } from "../../src/engine/distribution.ts";
-import { helloImage, progress, run, testEngine } from "./helpers.ts";
+import { helloImage, progress, rejection, run, testEngine } from "./helpers.ts";
 
 const USER = "berth";
 const PASSWORD = "s3cret-Pa55";
-
-async function rejection(promise: Promise<unknown>): Promise<BerthError> {
-  try {
-    await promise;
-  } catch (err) {
-    if (err instanceof BerthError) return err;
-    throw err;
-  }
-  throw new Error("expected a rejection");
-}
 
 describe("Basic auth (htpasswd)", () => {
   let registry: TestRegistry;

@@ -4,6 +4,7 @@
 import { spawnSync } from "node:child_process";
 import { putBlob } from "../../src/core/content.ts";
 import type { ProgressMessage } from "../../src/core/engine-api.ts";
+import { BerthError } from "../../src/core/errors.ts";
 import { buildLayer } from "../../src/core/layers.ts";
 import type { ImageConfig } from "../../src/core/oci.ts";
 import { importBundledImages } from "../../src/engine/bundled.ts";
@@ -92,4 +93,15 @@ export function run(cmd: string, args: string[], opts: { cwd?: string; allowFail
     throw new Error(`${cmd} ${args.join(" ")} exited ${r.status ?? r.signal}:\n${r.stdout}\n${r.stderr}`);
   }
   return { stdout: r.stdout, stderr: r.stderr, status: r.status ?? -1 };
+}
+
+/** The BerthError a promise rejects with (anything else fails the test). */
+export async function rejection(promise: Promise<unknown>): Promise<BerthError> {
+  try {
+    await promise;
+  } catch (err) {
+    if (err instanceof BerthError) return err;
+    throw err;
+  }
+  throw new Error("expected a rejection");
 }

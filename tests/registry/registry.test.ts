@@ -7,14 +7,13 @@ import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { freePort, startRegistry, type TestRegistry } from "../../scripts/registry.mjs";
 import { canonicalBlob, Shapes } from "../../src/core/canonical-json.ts";
-import { BerthError } from "../../src/core/errors.ts";
 import { buildLayer } from "../../src/core/layers.ts";
 import { MediaType } from "../../src/core/media-types.ts";
 import { ociIndex, ociManifest, type ImageConfig } from "../../src/core/oci.ts";
 import { sha256 } from "../../src/core/sha256.ts";
 import { BLOB_SOURCE_META_PREFIX } from "../../src/engine/distribution.ts";
 import { RegistryClient } from "../../src/registry/client.ts";
-import { helloImage, progress, run, testEngine } from "./helpers.ts";
+import { helloImage, progress, rejection, run, testEngine } from "./helpers.ts";
 
 let registry: TestRegistry;
 let work: string;
@@ -28,16 +27,6 @@ afterAll(async () => {
   await registry?.stop();
   if (work) rmSync(work, { recursive: true, force: true });
 });
-
-async function rejection(promise: Promise<unknown>): Promise<BerthError> {
-  try {
-    await promise;
-  } catch (err) {
-    if (err instanceof BerthError) return err;
-    throw err;
-  }
-  throw new Error("expected a rejection");
-}
 
 describe("push", () => {
   it("pushes an image that skopeo reads back and umoci unpacks", async () => {
